@@ -1,0 +1,12 @@
+# rindle_add_test(NAME name SOURCES ... LIBS ... LABELS unit|pg|fault|slow)
+# Builds a doctest executable and registers it with ctest under the given labels.
+function(rindle_add_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} rindle_warnings rindle_doctest_main)
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME} ${T_ARGS})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+endfunction()

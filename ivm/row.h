@@ -1,0 +1,41 @@
+// Rows and Z-sets (multisets of rows with signed weights).
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ivm/value.h"
+
+namespace rindle::ivm {
+
+using Row = std::vector<Value>;
+
+// identical() on every column; rows of different width are not identical.
+bool rows_identical(const Row& a, const Row& b);
+uint64_t hash_row(const Row& r);
+// The row as "(1, 'abc', NULL)" for messages and test output.
+std::string row_to_string(const Row& r);
+size_t row_heap_bytes(const Row& r);  // vector storage + value buffers
+
+struct RowHash {
+  size_t operator()(const Row& r) const { return static_cast<size_t>(hash_row(r)); }
+};
+struct RowEq {
+  bool operator()(const Row& a, const Row& b) const { return rows_identical(a, b); }
+};
+
+// A delta: rows with weights. +1 is an insertion, -1 a deletion; an update is
+// the old row at -1 and the new row at +1. Not necessarily consolidated.
+struct WeightedRow {
+  Row row;
+  int64_t weight;
+};
+using Delta = std::vector<WeightedRow>;
+
+// Merges identical rows, summing weights, and drops rows whose weight is 0.
+// The order of the surviving rows is the order of their first appearance.
+void consolidate(Delta& delta);
+
+}  // namespace rindle::ivm

@@ -1,0 +1,150 @@
+// SQL values as the engine stores and compares them.
+//
+// A Value is 16 bytes: a type tag and either an inline payload (bool, int64,
+// float64, date, timestamp) or a pointer to an immutable, reference-counted
+// byte buffer (numeric, text, bytea, uuid, json). Copying a Value never copies
+// its bytes. Values are not thread-safe: one engine, one thread.
+//
+// Semantics follow PostgreSQL:
+//  * compare() orders non-null values of comparable types; NULL handling is
+//    the caller's (SQL predicates use three-valued logic, see expr_eval.h;
+//    ORDER BY places NULLs last for ASC and first for DESC, see sort_compare()).
+//  * int64/float64/numeric compare with each other by numeric value.
+//  * float64: NaN equals NaN and sorts above every other number; -0 == 0.
+//  * text/json compare by bytes (the "C" collation); bytea by bytes, shorter first.
+//  * numeric is exact decimal, kept as its canonical text ("-12.50"); values
+//    equal as numbers (1.5 and 1.50) compare and hash equal.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "ivm/status.h"
+
+namespace rindle::ivm {
+
+enum class Type : unsigned char {
+  kNull = 0,     // only for the NULL literal without a type
+  kBool,
+  kInt64,
+  kFloat64,
+  kNumeric,      // exact decimal, arbitrary precision
+  kText,
+  kBytea,
+  kDate,         // days since 2000-01-01 (PostgreSQL's epoch)
+  kTimestamp,    // microseconds since 2000-01-01 00:00:00, no time zone
+  kTimestampTz,  // microseconds since 2000-01-01 00:00:00 UTC
+  kUuid,         // 16 bytes
+  kJson,         // json/jsonb as text
+};
+constexpr int kTypeCount = 12;
+
+// "bigint", "text", ... — PostgreSQL's names for the engine's types.
+const char* type_name(Type t);
+// Parses a type name: the engine's names plus PostgreSQL aliases
+// ("int", "int4", "integer", "float8", "double precision", "varchar", "jsonb", ...).
+// Returns false if unknown.
+bool parse_type_name(std::string_view name, Type* out);
+
+bool is_numeric_type(Type t);   // int64, float64, numeric
+bool is_string_like(Type t);    // text, json
+bool is_heap_type(Type t);      // stored in a buffer: numeric, text, bytea, uuid, json
+
+class Value {
+ public:
+  Value() : type_(Type::kNull) { u_.i = 0; }
+  ~Value() { release(); }
+  Value(const Value& o) : type_(o.type_), u_(o.u_) { retain(); }
+  Value(Value&& o) noexcept : type_(o.type_), u_(o.u_) { o.type_ = Type::kNull; }
+  Value& operator=(const Value& o) {
+    if (this != &o) { o.retain(); release(); type_ = o.type_; u_ = o.u_; }
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) { release(); type_ = o.type_; u_ = o.u_; o.type_ = Type::kNull; }
+    return *this;
+  }
+
+  static Value null() { return Value(); }
+  static Value boolean(bool b) { Value v(Type::kBool); v.u_.b = b; return v; }
+  static Value int64(int64_t i) { Value v(Type::kInt64); v.u_.i = i; return v; }
+  static Value float64(double d) { Value v(Type::kFloat64); v.u_.d = d; return v; }
+  static Value date(int32_t days) { Value v(Type::kDate); v.u_.i = days; return v; }
+  static Value timestamp(int64_t us) { Value v(Type::kTimestamp); v.u_.i = us; return v; }
+  static Value timestamptz(int64_t us) { Value v(Type::kTimestampTz); v.u_.i = us; return v; }
+  static Value text(std::string_view s) { return bytes(Type::kText, s); }
+  static Value json(std::string_view s) { return bytes(Type::kJson, s); }
+  static Value bytea(std::string_view raw) { return bytes(Type::kBytea, raw); }
+  // REQUIRES: raw.size() == 16.
+  static Value uuid(std::string_view raw16) { return bytes(Type::kUuid, raw16); }
+  // REQUIRES: canonical is the output of numeric_canonical() (see numeric.h).
+  static Value numeric_canonical(std::string_view canonical) { return bytes(Type::kNumeric, canonical); }
+  // A value whose payload lives in a byte buffer. REQUIRES: is_heap_type(t).
+  static Value bytes(Type t, std::string_view data);
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool as_bool() const { return u_.b; }
+  int64_t as_int64() const { return u_.i; }  // also date, timestamp(tz)
+  double as_float64() const { return u_.d; }
+  // Bytes of a heap value (text, numeric's canonical text, raw bytea/uuid).
+  std::string_view as_bytes() const {
+    return is_heap_type(type_) ? std::string_view(u_.s->data, u_.s->size) : std::string_view();
+  }
+
+  // Heap bytes this value owns a share of (for memory accounting).
+  size_t heap_bytes() const { return is_heap_type(type_) ? sizeof(Buf) + u_.s->size : 0; }
+
+ private:
+  struct Buf {
+    uint32_t refs;
+    uint32_t size;
+    char data[1];
+  };
+  explicit Value(Type t) : type_(t) { u_.i = 0; }
+  void retain() const { if (is_heap_type(type_)) ++u_.s->refs; }
+  void release() {
+    if (is_heap_type(type_) && --u_.s->refs == 0) std::free(u_.s);
+  }
+
+  Type type_;
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    Buf* s;
+  } u_;
+};
+static_assert(sizeof(Value) == 16, "Value must stay 16 bytes");
+
+// Three-way comparison of two non-null values of comparable types (same type,
+// or both numeric types). Returns <0, 0, >0.
+// REQUIRES: !a.is_null() && !b.is_null() && comparable(a.type(), b.type()).
+int compare(const Value& a, const Value& b);
+bool comparable(Type a, Type b);
+
+// Total order used for ORDER BY and ordered indexes: like compare(), with
+// NULLs last when ascending and first when descending (PostgreSQL's default),
+// unless nulls_first says otherwise. Values of incomparable types are ordered
+// by type tag so the order stays total.
+int sort_compare(const Value& a, const Value& b, bool descending, bool nulls_first);
+
+// Identity for grouping, DISTINCT, Z-set consolidation and join keys:
+// NULL is identical to NULL; otherwise compare()==0 for comparable types.
+bool identical(const Value& a, const Value& b);
+// Hash consistent with identical(): numerically equal int64/float64/numeric
+// values hash equal.
+uint64_t hash_value(const Value& v);
+
+// PostgreSQL's text output of the value ("t", "12.50", "2024-01-31 10:00:00+00",
+// "\\x00ff", ...). NULL prints as "NULL". timestamptz prints in UTC.
+std::string to_text(const Value& v);
+// Parses PostgreSQL's text input form of a value of type t (not for NULL).
+Result<Value> from_text(Type t, std::string_view text);
+// A value as a JSON token: numbers bare (numeric as a string to stay exact),
+// null, true/false, everything else a JSON string.
+std::string to_json(const Value& v);
+
+}  // namespace rindle::ivm

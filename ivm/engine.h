@@ -24,6 +24,10 @@
 //  * Cost: a change costs work proportional to the rows it affects in each
 //    view (index probes and touched rows are counted in counters()), not to
 //    table size.
+//  * State: each table is kept whole, by primary key (a late view hydrates
+//    from it; replication fills unchanged TOASTed values from it). Operator
+//    state (join indexes, groups, top-k indexes) holds only the columns the
+//    view reads.
 #pragma once
 
 #include <cstdint>
@@ -113,15 +117,9 @@ struct ViewStats {
   uint64_t state_bytes = 0;   // all operator state of the view
 };
 
-struct EngineOptions {
-  // Keep only the columns of each table that some view reads. A view added
-  // later that needs a dropped column fails with kUnsupported (reload the table).
-  bool prune_unread_columns = false;
-};
-
 class Engine {
  public:
-  explicit Engine(EngineOptions options = {});
+  Engine();
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

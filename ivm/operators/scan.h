@@ -1,0 +1,34 @@
+// Scan: the leaf of every view tree. Emits the batch's delta of one source
+// table, projected to the columns the view reads, keeping only rows that pass
+// the conditions pushed down onto this table. Stateless.
+#pragma once
+
+#include <optional>
+
+#include "ivm/operators/operator.h"
+#include "ivm/plan/bound_expr.h"
+
+namespace rindle::ivm {
+
+class ScanOp final : public Operator {
+ public:
+  // columns: indexes into the table's stored rows, in output order.
+  // filter: bound against the output layout (the projected columns).
+  ScanOp(int table_id, std::string table_name, std::vector<int> columns, std::optional<BoundExpr> filter,
+         Layout layout);
+  Status step(StepContext& ctx, Delta* out) override;
+  bool reads_table(int table_id) const override { return table_id == table_id_; }
+  void describe(int depth, std::string* out) const override;
+
+  // Projects and filters one stored row; false if it does not pass.
+  Result<bool> map_row(const Row& stored, Row* out) const;
+
+ private:
+  int table_id_;
+  std::string table_name_;
+  std::vector<int> columns_;
+  std::optional<BoundExpr> filter_;
+  Layout layout_;
+};
+
+}  // namespace rindle::ivm

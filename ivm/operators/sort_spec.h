@@ -1,0 +1,41 @@
+// The total order of an ordered view: the ORDER BY keys, then every column
+// left to right ascending (NULLs last) as a tie-break, so the order of rows
+// is deterministic and identical rows are the only ones that tie. The
+// reference evaluator orders the same way.
+#pragma once
+
+#include <vector>
+
+#include "ivm/row.h"
+
+namespace rindle::ivm {
+
+struct SortKey {
+  int slot = 0;
+  bool descending = false;
+  bool nulls_first = false;  // resolved: PostgreSQL's default is descending
+};
+
+struct SortSpec {
+  std::vector<SortKey> keys;
+  int tiebreak_width = 0;  // columns [0, tiebreak_width) break ties, in order
+
+  int compare(const Row& a, const Row& b) const {
+    for (const SortKey& k : keys) {
+      int c = sort_compare(a[k.slot], b[k.slot], k.descending, k.nulls_first);
+      if (c != 0) return c;
+    }
+    for (int i = 0; i < tiebreak_width; ++i) {
+      int c = sort_compare(a[i], b[i], false, false);
+      if (c != 0) return c;
+    }
+    return 0;
+  }
+};
+
+struct SortLess {
+  const SortSpec* spec;
+  bool operator()(const Row& a, const Row& b) const { return spec->compare(a, b) < 0; }
+};
+
+}  // namespace rindle::ivm

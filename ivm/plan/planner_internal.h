@@ -1,0 +1,48 @@
+// Internals shared by the planner's files. Not part of the engine's API.
+#pragma once
+
+#include <set>
+
+#include "ivm/plan/bound_expr.h"
+#include "ivm/plan/planner.h"
+
+namespace rindle::ivm::planner {
+
+struct Env {
+  const PlanCatalog* catalog;
+  const std::vector<Value>* params;
+  std::set<int>* tables;  // ids of every table read, filled while planning
+};
+
+// A planned SELECT block: its operator tree and output shape.
+struct BlockPlan {
+  std::unique_ptr<Operator> root;
+  Layout layout;             // visible columns, then hidden ones (ORDER BY expressions)
+  int visible_width = 0;
+  std::vector<int> key;      // derived key (visible indexes), empty if none
+  bool single_row = false;
+  std::vector<SortKey> sort_keys;  // resolved ORDER BY (when order_by was given)
+};
+
+// Plans one SELECT block. When order_by is non-null, its items are resolved
+// against the block (output names, ordinals, or input expressions added as
+// hidden columns) into sort_keys.
+Result<BlockPlan> plan_block(const Select& select, const Env& env, const std::vector<OrderItem>* order_by);
+
+// AND-ed conditions of an expression, flattened.
+void split_conjuncts(const Expr& e, std::vector<Expr>* out);
+bool contains_aggregate(const Expr& e);
+bool contains_subquery(const Expr& e);
+Status at(const Expr& e, Status s);  // prefixes "line:col: " when e has a position
+
+// `*` as a select item.
+inline Expr star_all() {
+  Expr e;
+  e.kind = ExprKind::kStar;
+  return e;
+}
+
+// The name PostgreSQL gives an unnamed output column.
+std::string derived_column_name(const Expr& e);
+
+}  // namespace rindle::ivm::planner

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds, runs every test (unit, Postgres, Redis, HTTP, fault), then
+# the same suite under ASan+UBSan. Exit code 0 only if everything passed.
+#
+#   scripts/test.sh              everything
+#   SKIP_SANITIZE=1 scripts/test.sh   skip the ASan/UBSan pass
+#   CTEST_ARGS="-L unit" scripts/test.sh   pass arguments to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${JOBS:-$(nproc)}
+
+scripts/deps.sh
+
+build() {  # build <dir> <cmake args...>
+  local dir=$1; shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "build (RelWithDebInfo)"
+build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINDLE_WERROR=ON
+section "tests"
+(cd build/release && ctest --output-on-failure -j "$JOBS" ${CTEST_ARGS:-})
+
+if [[ -z "${SKIP_SANITIZE:-}" ]]; then
+  section "build (ASan + UBSan)"
+  build build/asan -DCMAKE_BUILD_TYPE=Debug -DRINDLE_SANITIZE=ON -DRINDLE_BENCH=OFF
+  section "tests under ASan + UBSan"
+  (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j "$JOBS" -LE slow ${CTEST_ARGS:-})
+fi
+section "all tests passed"

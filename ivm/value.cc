@@ -10,23 +10,6 @@
 
 namespace rindle::ivm {
 
-bool is_numeric_type(Type t) {
-  return t == Type::kInt64 || t == Type::kFloat64 || t == Type::kNumeric;
-}
-bool is_string_like(Type t) { return t == Type::kText || t == Type::kJson; }
-bool is_heap_type(Type t) {
-  switch (t) {
-    case Type::kNumeric:
-    case Type::kText:
-    case Type::kBytea:
-    case Type::kUuid:
-    case Type::kJson:
-      return true;
-    default:
-      return false;
-  }
-}
-
 Value Value::bytes(Type t, std::string_view data) {
   Value v(t);
   Buf* b = static_cast<Buf*>(std::malloc(sizeof(Buf) + data.size()));

@@ -48,9 +48,13 @@ const char* type_name(Type t);
 // Returns false if unknown.
 bool parse_type_name(std::string_view name, Type* out);
 
-bool is_numeric_type(Type t);   // int64, float64, numeric
-bool is_string_like(Type t);    // text, json
-bool is_heap_type(Type t);      // stored in a buffer: numeric, text, bytea, uuid, json
+constexpr bool is_numeric_type(Type t) {  // int64, float64, numeric
+  return t == Type::kInt64 || t == Type::kFloat64 || t == Type::kNumeric;
+}
+constexpr bool is_string_like(Type t) { return t == Type::kText || t == Type::kJson; }
+constexpr bool is_heap_type(Type t) {  // stored in a buffer: numeric, text, bytea, uuid, json
+  return t == Type::kNumeric || t == Type::kText || t == Type::kBytea || t == Type::kUuid || t == Type::kJson;
+}
 
 class Value {
  public:

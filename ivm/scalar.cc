@@ -1,0 +1,430 @@
+#include "ivm/scalar.h"
+
+#include <cmath>
+#include <limits>
+
+#include "ivm/numeric.h"
+
+namespace rindle::ivm {
+
+namespace {
+
+Status type_error(std::string msg) { return Status(Code::kTypeMismatch, std::move(msg)); }
+Status overflow() { return Status(Code::kDataError, "bigint out of range"); }
+Status div_zero() { return Status(Code::kDataError, "division by zero"); }
+
+std::string as_numeric(const Value& v) {
+  if (v.type() == Type::kNumeric) return std::string(v.as_bytes());
+  return numeric_from_int64(v.as_int64());
+}
+
+double as_double(const Value& v) {
+  switch (v.type()) {
+    case Type::kFloat64: return v.as_float64();
+    case Type::kInt64: return static_cast<double>(v.as_int64());
+    default: return numeric_to_double(v.as_bytes());
+  }
+}
+
+bool is_date_like(Type t) { return t == Type::kDate || t == Type::kTimestamp || t == Type::kTimestampTz; }
+
+// Number of UTF-8 characters (bytes that are not continuation bytes).
+int64_t utf8_length(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+size_t utf8_char_len(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  return std::min(n, s.size() - i);
+}
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
+// LIKE matching on UTF-8 characters; '\' escapes the next pattern character.
+bool like_match(std::string_view s, std::string_view p, bool ci) {
+  size_t si = 0, pi = 0;
+  size_t star_p = std::string_view::npos, star_s = 0;
+  auto eq = [&](char a, char b) { return ci ? ascii_lower(a) == ascii_lower(b) : a == b; };
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '%') {
+      star_p = pi++;
+      star_s = si;
+      continue;
+    }
+    if (pi < p.size() && p[pi] == '_') {
+      si += utf8_char_len(s, si);
+      ++pi;
+      continue;
+    }
+    if (pi < p.size()) {
+      size_t lit = pi;
+      if (p[pi] == '\\' && pi + 1 < p.size()) lit = pi + 1;
+      size_t n = utf8_char_len(p, lit);
+      bool match = si + n <= s.size();
+      for (size_t k = 0; match && k < n; ++k) match = eq(s[si + k], p[lit + k]);
+      if (match) {
+        si += n;
+        pi = lit + n;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p + 1;
+    star_s += utf8_char_len(s, star_s);
+    si = star_s;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+Result<Value> int_arith(ArithOp op, int64_t a, int64_t b) {
+  int64_t r = 0;
+  switch (op) {
+    case ArithOp::kAdd:
+      if (__builtin_add_overflow(a, b, &r)) return overflow();
+      return Value::int64(r);
+    case ArithOp::kSub:
+      if (__builtin_sub_overflow(a, b, &r)) return overflow();
+      return Value::int64(r);
+    case ArithOp::kMul:
+      if (__builtin_mul_overflow(a, b, &r)) return overflow();
+      return Value::int64(r);
+    case ArithOp::kDiv:
+      if (b == 0) return div_zero();
+      if (a == std::numeric_limits<int64_t>::min() && b == -1) return overflow();
+      return Value::int64(a / b);
+    case ArithOp::kMod:
+      if (b == 0) return div_zero();
+      if (b == -1) return Value::int64(0);
+      return Value::int64(a % b);
+  }
+  return Status(Code::kInternal, "bad operator");
+}
+
+Result<Value> float_arith(ArithOp op, double a, double b) {
+  double r = 0;
+  switch (op) {
+    case ArithOp::kAdd: r = a + b; break;
+    case ArithOp::kSub: r = a - b; break;
+    case ArithOp::kMul: r = a * b; break;
+    case ArithOp::kDiv:
+      if (b == 0) return div_zero();
+      r = a / b;
+      break;
+    case ArithOp::kMod:
+      return type_error("operator does not exist: double precision % double precision");
+  }
+  if (std::isinf(r) && !std::isinf(a) && !std::isinf(b)) {
+    return Status(Code::kDataError, "value out of range: overflow");
+  }
+  return Value::float64(r);
+}
+
+Result<Value> numeric_arith(ArithOp op, const std::string& a, const std::string& b) {
+  Result<std::string> r = Status(Code::kInternal, "bad operator");
+  switch (op) {
+    case ArithOp::kAdd: r = numeric_add(a, b); break;
+    case ArithOp::kSub: r = numeric_sub(a, b); break;
+    case ArithOp::kMul: r = numeric_mul(a, b); break;
+    case ArithOp::kDiv: r = numeric_div(a, b); break;
+    case ArithOp::kMod: r = numeric_mod(a, b); break;
+  }
+  if (!r.ok()) return r.status();
+  return make_numeric(*r);
+}
+
+}  // namespace
+
+Result<Value> sql_compare(CmpOp op, const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return Value::null();
+  if (!comparable(a.type(), b.type())) {
+    return type_error(std::string("operator does not exist: ") + type_name(a.type()) + " " + cmp_op_name(op) + " " +
+                      type_name(b.type()));
+  }
+  int c = compare(a, b);
+  bool r = false;
+  switch (op) {
+    case CmpOp::kEq: r = c == 0; break;
+    case CmpOp::kNe: r = c != 0; break;
+    case CmpOp::kLt: r = c < 0; break;
+    case CmpOp::kLe: r = c <= 0; break;
+    case CmpOp::kGt: r = c > 0; break;
+    case CmpOp::kGe: r = c >= 0; break;
+  }
+  return Value::boolean(r);
+}
+
+Result<Type> sql_arith_type(ArithOp op, Type a, Type b) {
+  if (is_numeric_type(a) && is_numeric_type(b)) {
+    if (a == Type::kFloat64 || b == Type::kFloat64) {
+      if (op == ArithOp::kMod) return type_error("operator does not exist: double precision % double precision");
+      return Type::kFloat64;
+    }
+    if (a == Type::kNumeric || b == Type::kNumeric) return Type::kNumeric;
+    return Type::kInt64;
+  }
+  if (a == Type::kDate && b == Type::kInt64 && (op == ArithOp::kAdd || op == ArithOp::kSub)) return Type::kDate;
+  if (a == Type::kInt64 && b == Type::kDate && op == ArithOp::kAdd) return Type::kDate;
+  if (a == Type::kDate && b == Type::kDate && op == ArithOp::kSub) return Type::kInt64;
+  return type_error(std::string("operator does not exist: ") + type_name(a) + " " + arith_op_name(op) + " " +
+                    type_name(b));
+}
+
+Result<Value> sql_arith(ArithOp op, const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return Value::null();
+  Type ta = a.type(), tb = b.type();
+  RINDLE_ASSIGN_OR_RETURN(Type rt, sql_arith_type(op, ta, tb));
+  switch (rt) {
+    case Type::kInt64:
+      if (ta == Type::kDate) return Value::int64(a.as_int64() - b.as_int64());  // date - date
+      return int_arith(op, a.as_int64(), b.as_int64());
+    case Type::kFloat64: return float_arith(op, as_double(a), as_double(b));
+    case Type::kNumeric: return numeric_arith(op, as_numeric(a), as_numeric(b));
+    case Type::kDate: {
+      int64_t d = ta == Type::kDate ? a.as_int64() : b.as_int64();
+      int64_t n = ta == Type::kDate ? b.as_int64() : a.as_int64();
+      int64_t r = op == ArithOp::kAdd ? d + n : d - n;
+      if (r <= std::numeric_limits<int32_t>::min() || r >= std::numeric_limits<int32_t>::max()) {
+        return Status(Code::kDataError, "date out of range");
+      }
+      return Value::date(static_cast<int32_t>(r));
+    }
+    default: break;
+  }
+  return Status(Code::kInternal, "bad arithmetic type");
+}
+
+Result<Value> sql_negate(const Value& a) {
+  switch (a.type()) {
+    case Type::kNull: return Value::null();
+    case Type::kInt64:
+      if (a.as_int64() == std::numeric_limits<int64_t>::min()) return overflow();
+      return Value::int64(-a.as_int64());
+    case Type::kFloat64: return Value::float64(-a.as_float64());
+    case Type::kNumeric: return make_numeric(numeric_neg(a.as_bytes()));
+    default: return type_error(std::string("operator does not exist: - ") + type_name(a.type()));
+  }
+}
+
+Result<Value> sql_concat(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return Value::null();
+  auto text = [](const Value& v) { return is_string_like(v.type()) ? std::string(v.as_bytes()) : to_text(v); };
+  return Value::text(text(a) + text(b));
+}
+
+Value sql_and(const Value& a, const Value& b) {
+  bool af = a.type() == Type::kBool && !a.as_bool();
+  bool bf = b.type() == Type::kBool && !b.as_bool();
+  if (af || bf) return Value::boolean(false);
+  if (a.is_null() || b.is_null()) return Value::null();
+  return Value::boolean(true);
+}
+
+Value sql_or(const Value& a, const Value& b) {
+  if (is_true(a) || is_true(b)) return Value::boolean(true);
+  if (a.is_null() || b.is_null()) return Value::null();
+  return Value::boolean(false);
+}
+
+Value sql_not(const Value& a) {
+  if (a.is_null()) return Value::null();
+  return Value::boolean(!a.as_bool());
+}
+
+Result<Value> sql_like(const Value& text, const Value& pattern, bool case_insensitive) {
+  if (text.is_null() || pattern.is_null()) return Value::null();
+  return Value::boolean(like_match(text.as_bytes(), pattern.as_bytes(), case_insensitive));
+}
+
+Result<Type> sql_call_type(std::string_view name, const std::vector<Type>& args) {
+  auto arity = [&](size_t lo, size_t hi) -> Status {
+    if (args.size() < lo || args.size() > hi) {
+      return type_error("function " + std::string(name) + " does not take " + std::to_string(args.size()) +
+                        " arguments");
+    }
+    return Status::Ok();
+  };
+  auto wrong = [&](Type t) {
+    return type_error("function " + std::string(name) + "(" + type_name(t) + ") does not exist");
+  };
+  if (name == "lower" || name == "upper") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 1));
+    if (args[0] != Type::kNull && !is_string_like(args[0])) return wrong(args[0]);
+    return Type::kText;
+  }
+  if (name == "length") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 1));
+    if (args[0] != Type::kNull && !is_string_like(args[0]) && args[0] != Type::kBytea) return wrong(args[0]);
+    return Type::kInt64;
+  }
+  if (name == "abs") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 1));
+    if (args[0] != Type::kNull && !is_numeric_type(args[0])) return wrong(args[0]);
+    return args[0] == Type::kNull ? Type::kFloat64 : args[0];
+  }
+  if (name == "round") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 2));
+    if (args[0] != Type::kNull && !is_numeric_type(args[0])) return wrong(args[0]);
+    if (args.size() == 2) {
+      if (args[1] != Type::kInt64 && args[1] != Type::kNull) return wrong(args[1]);
+      return Type::kNumeric;
+    }
+    return args[0] == Type::kFloat64 ? Type::kFloat64 : Type::kNumeric;
+  }
+  if (name == "coalesce" || name == "greatest" || name == "least" || name == "nullif") {
+    if (name == "nullif") RINDLE_RETURN_IF_ERROR(arity(2, 2));
+    if (args.empty()) return type_error("function " + std::string(name) + " needs arguments");
+    Type t = Type::kNull;
+    for (Type a : args) {
+      if (a == Type::kNull) continue;
+      if (t == Type::kNull || t == a) {
+        t = a;
+      } else if (is_numeric_type(t) && is_numeric_type(a)) {
+        t = (t == Type::kFloat64 || a == Type::kFloat64) ? Type::kFloat64 : Type::kNumeric;
+      } else if (is_string_like(t) && is_string_like(a)) {
+        t = Type::kText;
+      } else {
+        return type_error(std::string(name) + " types " + type_name(t) + " and " + type_name(a) +
+                          " cannot be matched");
+      }
+    }
+    return name == "nullif" ? (args[0] == Type::kNull ? t : args[0]) : t;
+  }
+  return Status(Code::kNotFound, "function " + std::string(name) + " does not exist");
+}
+
+Result<Value> sql_call(std::string_view name, const std::vector<Value>& args) {
+  std::vector<Type> types;
+  for (const Value& v : args) types.push_back(v.type());
+  RINDLE_ASSIGN_OR_RETURN(Type rt, sql_call_type(name, types));
+  if (name == "coalesce") {
+    for (const Value& v : args) {
+      if (!v.is_null()) return v.type() == rt ? v : sql_cast(v, rt);
+    }
+    return Value::null();
+  }
+  if (name == "greatest" || name == "least") {
+    const Value* best = nullptr;
+    for (const Value& v : args) {
+      if (v.is_null()) continue;
+      if (!best || (name == "greatest" ? compare(v, *best) > 0 : compare(v, *best) < 0)) best = &v;
+    }
+    if (!best) return Value::null();
+    return best->type() == rt ? *best : sql_cast(*best, rt);
+  }
+  if (name == "nullif") {
+    if (!args[0].is_null() && !args[1].is_null() && comparable(args[0].type(), args[1].type()) &&
+        compare(args[0], args[1]) == 0) {
+      return Value::null();
+    }
+    return args[0];
+  }
+  for (const Value& v : args) {
+    if (v.is_null()) return Value::null();  // the remaining functions are strict
+  }
+  const Value& a = args[0];
+  if (name == "lower" || name == "upper") {
+    std::string s(a.as_bytes());
+    for (char& c : s) c = name == "lower" ? ascii_lower(c) : ascii_upper(c);
+    return Value::text(s);
+  }
+  if (name == "length") {
+    return Value::int64(a.type() == Type::kBytea ? static_cast<int64_t>(a.as_bytes().size()) : utf8_length(a.as_bytes()));
+  }
+  if (name == "abs") {
+    if (a.type() == Type::kInt64) {
+      if (a.as_int64() == std::numeric_limits<int64_t>::min()) return overflow();
+      return Value::int64(a.as_int64() < 0 ? -a.as_int64() : a.as_int64());
+    }
+    if (a.type() == Type::kFloat64) return Value::float64(std::fabs(a.as_float64()));
+    return make_numeric(numeric_abs(a.as_bytes()));
+  }
+  if (name == "round") {
+    if (args.size() == 1 && a.type() == Type::kFloat64) return Value::float64(std::nearbyint(a.as_float64()));
+    std::string n;
+    if (a.type() == Type::kFloat64) {
+      RINDLE_ASSIGN_OR_RETURN(n, numeric_from_double(a.as_float64()));
+    } else {
+      n = as_numeric(a);
+    }
+    int64_t s = args.size() == 2 ? args[1].as_int64() : 0;
+    if (s > 1000 || s < -1000) return Status(Code::kDataError, "round: scale out of range");
+    return make_numeric(numeric_round(n, static_cast<int>(s)));
+  }
+  return Status(Code::kNotFound, "function " + std::string(name) + " does not exist");
+}
+
+bool castable(Type from, Type to) {
+  if (from == to || from == Type::kNull || to == Type::kText || from == Type::kText) return true;
+  if (is_numeric_type(from) && is_numeric_type(to)) return true;
+  if ((from == Type::kBool && to == Type::kInt64) || (from == Type::kInt64 && to == Type::kBool)) return true;
+  if (is_date_like(from) && is_date_like(to)) return true;
+  if (from == Type::kJson && to == Type::kText) return true;
+  return false;
+}
+
+Result<Value> sql_cast(const Value& v, Type t) {
+  if (v.is_null() || v.type() == t) return v;
+  Type f = v.type();
+  if (!castable(f, t)) {
+    return type_error(std::string("cannot cast type ") + type_name(f) + " to " + type_name(t));
+  }
+  if (t == Type::kText) {
+    if (f == Type::kBool) return Value::text(v.as_bool() ? "true" : "false");
+    return Value::text(is_string_like(f) ? std::string(v.as_bytes()) : to_text(v));
+  }
+  if (f == Type::kText || f == Type::kJson) {
+    Result<Value> r = from_text(t, v.as_bytes());
+    if (!r.ok()) return Status(Code::kDataError, r.status().message());
+    return r;
+  }
+  switch (t) {
+    case Type::kInt64:
+      if (f == Type::kBool) return Value::int64(v.as_bool() ? 1 : 0);
+      if (f == Type::kFloat64) {
+        double d = std::nearbyint(v.as_float64());  // round half to even, as PostgreSQL's rint
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return overflow();
+        return Value::int64(static_cast<int64_t>(d));
+      }
+      {
+        Result<int64_t> i = numeric_to_int64(v.as_bytes());
+        if (!i.ok()) return i.status();
+        return Value::int64(*i);
+      }
+    case Type::kFloat64: return Value::float64(as_double(v));
+    case Type::kNumeric:
+      if (f == Type::kInt64) return make_numeric(numeric_from_int64(v.as_int64()));
+      {
+        Result<std::string> n = numeric_from_double(v.as_float64());
+        if (!n.ok()) return n.status();
+        return make_numeric(*n);
+      }
+    case Type::kBool: return Value::boolean(v.as_int64() != 0);
+    case Type::kDate: {
+      int64_t us = v.as_int64();
+      if (us == std::numeric_limits<int64_t>::max()) return Value::date(std::numeric_limits<int32_t>::max());
+      if (us == std::numeric_limits<int64_t>::min()) return Value::date(std::numeric_limits<int32_t>::min());
+      int64_t days = us / (86400LL * 1000000LL);
+      if (us < 0 && us % (86400LL * 1000000LL) != 0) --days;
+      return Value::date(static_cast<int32_t>(days));
+    }
+    case Type::kTimestamp:
+    case Type::kTimestampTz: {
+      int64_t us = v.as_int64();
+      if (f == Type::kDate) {
+        if (us == std::numeric_limits<int32_t>::max()) us = std::numeric_limits<int64_t>::max();
+        else if (us == std::numeric_limits<int32_t>::min()) us = std::numeric_limits<int64_t>::min();
+        else us *= 86400LL * 1000000LL;
+      }
+      return t == Type::kTimestamp ? Value::timestamp(us) : Value::timestamptz(us);
+    }
+    default: break;
+  }
+  return type_error(std::string("cannot cast type ") + type_name(f) + " to " + type_name(t));
+}
+
+}  // namespace rindle::ivm

@@ -70,7 +70,9 @@ static void pair_updates(std::vector<ViewChange>& changes, const KeyOf& key_of) 
   }
   size_t out = 0;
   for (size_t i = 0; i < changes.size(); ++i) {
-    if (!drop[i]) changes[out++] = std::move(changes[i]);
+    if (drop[i]) continue;
+    if (out != i) changes[out] = std::move(changes[i]);
+    ++out;
   }
   changes.resize(out);
 }

@@ -304,7 +304,7 @@ class Reader {
 
   // Only these members may appear in j.
   Status allow(const Json& j, const std::string& path, std::initializer_list<const char*> names) const {
-    for (const auto& [k, v] : j.members) {
+    for (const std::string& k : j.keys) {
       bool ok = false;
       for (const char* n : names) ok = ok || k == n;
       if (!ok) return error(path, "unknown member \"" + k + "\"");

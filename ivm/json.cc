@@ -6,8 +6,8 @@ namespace rindle::ivm {
 
 const Json* Json::find(std::string_view key) const {
   if (kind != Kind::kObject) return nullptr;
-  for (const auto& [k, v] : members) {
-    if (k == key) return &v;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &items[i];
   }
   return nullptr;
 }
@@ -89,7 +89,8 @@ class Parser {
       ++i_;
       Json v;
       RINDLE_RETURN_IF_ERROR(value(&v, depth + 1));
-      out->members.emplace_back(std::move(key), std::move(v));
+      out->keys.push_back(std::move(key));
+      out->items.push_back(std::move(v));
       skip_ws();
       if (i_ < s_.size() && s_[i_] == ',') {
         ++i_;

@@ -18,8 +18,8 @@ struct Json {
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // kString: the decoded string; kNumber: the number as written
-  std::vector<Json> items;                              // kArray
-  std::vector<std::pair<std::string, Json>> members;  // kObject, in document order
+  std::vector<Json> items;       // kArray: the elements; kObject: the member values
+  std::vector<std::string> keys;  // kObject: the member names (keys[i] names items[i]), in document order
 
   // The member called `key`, or nullptr (also when this is not an object).
   const Json* find(std::string_view key) const;

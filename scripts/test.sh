@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is
-# missing, builds, runs every test (unit, Postgres, Redis, HTTP, fault), then
-# the same suite under ASan+UBSan. Exit code 0 only if everything passed.
+# missing, builds, runs every test, then the same suite under ASan+UBSan, then
+# each fuzzer briefly. Exit code 0 only if everything passed.
 #
 #   scripts/test.sh              everything
 #   SKIP_SANITIZE=1 scripts/test.sh   skip the ASan/UBSan pass
+#   SKIP_FUZZ=1 scripts/test.sh       skip the short fuzzing pass (FUZZ_SECONDS, default 20)
 #   CTEST_ARGS="-L unit" scripts/test.sh   pass arguments to ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,5 +34,9 @@ if [[ -z "${SKIP_SANITIZE:-}" ]]; then
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j "$JOBS" -LE slow ${CTEST_ARGS:-})
+fi
+if [[ -z "${SKIP_FUZZ:-}" ]]; then
+  section "fuzzers (${FUZZ_SECONDS:=20}s each)"
+  FUZZ_SECONDS=$FUZZ_SECONDS scripts/fuzz.sh
 fi
 section "all tests passed"

@@ -11,6 +11,7 @@
 //
 //   build/release/bench/ivm_bench                      sizes 10k 100k 1M 3M
 //   RINDLE_BENCH_SIZES=10000,100000 build/.../ivm_bench   other sizes
+//   RINDLE_BENCH_CHANGES=200000 ...                        more changes per measurement
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -27,7 +28,10 @@ using namespace rindle::ivm;
 namespace {
 
 constexpr int kAirports = 1000;
-constexpr int kChanges = 20000;
+int changes_per_run() {
+  const char* env = std::getenv("RINDLE_BENCH_CHANGES");
+  return env ? std::atoi(env) : 20000;
+}
 
 uint64_t next_random(uint64_t& s) {  // splitmix64
   uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
@@ -178,7 +182,7 @@ int main(int argc, char** argv) {
   for (const std::string& v : views) {
     auto* b = benchmark::RegisterBenchmark(("change/" + v).c_str(), BM_change, v);
     for (int64_t s : sizes()) b->Arg(s);
-    b->Iterations(kChanges)->Unit(benchmark::kMicrosecond)->UseRealTime();
+    b->Iterations(changes_per_run())->Unit(benchmark::kMicrosecond)->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

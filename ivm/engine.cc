@@ -168,6 +168,53 @@ std::vector<Row> Engine::view_rows(ViewId id) const {
   return v ? v->rows() : std::vector<Row>{};
 }
 
+namespace {
+
+// Which keys the batch has inserted or deleted so far, overriding the stored
+// tables while a batch is validated. Small batches use a flat list; large ones
+// a hash map.
+class KeyOverlay {
+ public:
+  // 1: present, 0: absent, -1: not touched by the batch yet.
+  int state(int table, const Row& key) const {
+    if (!map_.empty()) {
+      auto it = map_.find(tagged(table, key));
+      return it == map_.end() ? -1 : it->second;
+    }
+    for (size_t i = flat_.size(); i-- > 0;) {
+      if (flat_[i].table == table && rows_identical(flat_[i].key, key)) return flat_[i].present;
+    }
+    return -1;
+  }
+  void set(int table, const Row& key, bool present) {
+    if (map_.empty() && flat_.size() < 32) {
+      flat_.push_back(Entry{table, key, present});
+      return;
+    }
+    for (Entry& e : flat_) map_[tagged(e.table, e.key)] = e.present;
+    flat_.clear();
+    map_[tagged(table, key)] = present;
+  }
+
+ private:
+  struct Entry {
+    int table;
+    Row key;
+    bool present;
+  };
+  static Row tagged(int table, const Row& key) {
+    Row r;
+    r.reserve(key.size() + 1);
+    r.push_back(Value::int64(table));
+    r.insert(r.end(), key.begin(), key.end());
+    return r;
+  }
+  std::vector<Entry> flat_;
+  std::unordered_map<Row, bool, RowHash, RowEq> map_;
+};
+
+}  // namespace
+
 Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
   // 1. Validate the whole batch against the tables plus the batch's own earlier
   //    changes, without touching anything.
@@ -175,14 +222,14 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
     int table;
     std::optional<Row> old_key;  // delete/update
     std::optional<Row> row;      // insert/update (normalized)
+    bool in_place = false;       // an update that keeps its primary key
   };
   std::vector<Pending> pending;
   pending.reserve(batch.changes.size());
-  // Per table: key -> present after the changes so far (overrides the store).
-  std::vector<std::unordered_map<Row, bool, RowHash, RowEq>> overlay(impl_->tables.size());
+  KeyOverlay overlay;
   auto present = [&](int t, const Row& key) {
-    auto it = overlay[t].find(key);
-    return it != overlay[t].end() ? it->second : impl_->tables[t]->find(key) != nullptr;
+    int s = overlay.state(t, key);
+    return s >= 0 ? s == 1 : impl_->tables[t]->find(key) != nullptr;
   };
   for (size_t i = 0; i < batch.changes.size(); ++i) {
     const Change& c = batch.changes[i];
@@ -200,7 +247,7 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
       if (!present(t, key)) {
         return fail(Status(Code::kConstraint, "no row with key " + row_to_string(key)));
       }
-      overlay[t][key] = false;
+      overlay.set(t, key, false);
       p.old_key = std::move(key);
     }
     if (c.kind != ChangeKind::kDelete) {
@@ -211,7 +258,8 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
       if (present(t, key)) {
         return fail(Status(Code::kConstraint, "duplicate key value " + row_to_string(key)));
       }
-      overlay[t][key] = true;
+      p.in_place = p.old_key && rows_identical(*p.old_key, key);
+      overlay.set(t, key, true);
       p.row = std::move(norm);
     }
     pending.push_back(std::move(p));
@@ -221,8 +269,16 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
   std::vector<Delta> deltas(impl_->tables.size());
   for (Pending& p : pending) {
     TableStore& store = *impl_->tables[p.table];
-    if (p.old_key) deltas[p.table].push_back(WeightedRow{store.erase(*p.old_key), -1});
-    if (p.row) deltas[p.table].push_back(WeightedRow{store.insert(std::move(*p.row)), 1});
+    Delta& d = deltas[p.table];
+    if (p.in_place) {
+      const Row* stored = nullptr;
+      Row old = store.replace(*p.old_key, std::move(*p.row), &stored);
+      d.push_back(WeightedRow{std::move(old), -1});
+      d.push_back(WeightedRow{*stored, 1});
+      continue;
+    }
+    if (p.old_key) d.push_back(WeightedRow{store.erase(*p.old_key), -1});
+    if (p.row) d.push_back(WeightedRow{store.insert(std::move(*p.row)), 1});
   }
   // 3. Advance the views.
   return impl_->step_views(deltas, batch.lsn);

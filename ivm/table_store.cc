@@ -5,10 +5,37 @@
 namespace rindle::ivm {
 
 namespace {
-constexpr size_t kEntryOverhead = 2 * sizeof(Row) + 48;
+constexpr size_t kEntryOverhead = sizeof(Row) + 32;  // hash node: next pointer, cached hash, the Row
 }
 
-TableStore::TableStore(TableSchema schema) : schema_(std::move(schema)) {}
+TableStore::TableStore(TableSchema schema)
+    : schema_(std::move(schema)), rows_(16, PkHash{&schema_.primary_key}, PkEq{&schema_.primary_key}) {}
+
+size_t TableStore::PkHash::operator()(const Row& row) const {
+  uint64_t h = 0x84222325cbf29ce4ULL ^ pk->size();
+  for (int c : *pk) h = (h ^ hash_value(row[c])) * 0x100000001b3ULL + 0x9e3779b9;
+  return static_cast<size_t>(h);
+}
+
+size_t TableStore::PkHash::operator()(KeyProbe k) const {
+  uint64_t h = 0x84222325cbf29ce4ULL ^ pk->size();
+  for (const Value& v : *k.key) h = (h ^ hash_value(v)) * 0x100000001b3ULL + 0x9e3779b9;
+  return static_cast<size_t>(h);
+}
+
+bool TableStore::PkEq::operator()(const Row& a, const Row& b) const {
+  for (int c : *pk) {
+    if (!identical(a[c], b[c])) return false;
+  }
+  return true;
+}
+
+bool TableStore::PkEq::operator()(KeyProbe k, const Row& row) const {
+  for (size_t i = 0; i < pk->size(); ++i) {
+    if (!identical((*k.key)[i], row[(*pk)[i]])) return false;
+  }
+  return true;
+}
 
 Row TableStore::key_of(const Row& row) const {
   Row k;
@@ -18,8 +45,8 @@ Row TableStore::key_of(const Row& row) const {
 }
 
 const Row* TableStore::find(const Row& key) const {
-  auto it = rows_.find(key);
-  return it == rows_.end() ? nullptr : &it->second;
+  auto it = rows_.find(KeyProbe{&key});
+  return it == rows_.end() ? nullptr : &*it;
 }
 
 Status TableStore::check_value(size_t column, const Value& v, Value* out) const {
@@ -70,16 +97,26 @@ Status TableStore::check_key(const Row& key, Row* normalized) const {
 }
 
 const Row& TableStore::insert(Row row) {
-  Row key = key_of(row);
-  bytes_ += row_heap_bytes(row) + row_heap_bytes(key) + kEntryOverhead;
-  return rows_.emplace(std::move(key), std::move(row)).first->second;
+  bytes_ += row_heap_bytes(row) + kEntryOverhead;
+  return *rows_.insert(std::move(row)).first;
+}
+
+Row TableStore::replace(const Row& key, Row row, const Row** stored) {
+  auto it = rows_.find(KeyProbe{&key});
+  // The key columns do not change, so the row's hash and bucket stay valid.
+  Row& slot = const_cast<Row&>(*it);
+  bytes_ += row_heap_bytes(row);
+  bytes_ -= row_heap_bytes(slot);
+  Row old = std::move(slot);
+  slot = std::move(row);
+  *stored = &slot;
+  return old;
 }
 
 Row TableStore::erase(const Row& key) {
-  auto it = rows_.find(key);
-  Row row = std::move(it->second);
-  bytes_ -= row_heap_bytes(row) + row_heap_bytes(it->first) + kEntryOverhead;
-  rows_.erase(it);
+  auto node = rows_.extract(rows_.find(KeyProbe{&key}));
+  Row row = std::move(node.value());
+  bytes_ -= row_heap_bytes(row) + kEntryOverhead;
   return row;
 }
 

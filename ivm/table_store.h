@@ -3,7 +3,7 @@
 // full old row the views need, and it is what a late view hydrates from.
 #pragma once
 
-#include <unordered_map>
+#include <unordered_set>
 
 #include "ivm/engine.h"
 #include "ivm/schema.h"
@@ -29,19 +29,42 @@ class TableStore {
   const Row& insert(Row row);
   // REQUIRES: a row with this key. Returns the removed row.
   Row erase(const Row& key);
+  // Replaces the row with this key by `row`, which has the same key, in place.
+  // Returns the old row; *stored points at the new one.
+  // REQUIRES: a row with this key; key_of(row) equals key.
+  Row replace(const Row& key, Row row, const Row** stored);
 
   size_t size() const { return rows_.size(); }
   size_t bytes() const { return bytes_; }
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& [k, r] : rows_) f(r);
+    for (const Row& r : rows_) f(r);
   }
 
  private:
   Status check_value(size_t column, const Value& v, Value* out) const;
 
+  // Rows are stored once, hashed and compared on their primary-key columns;
+  // lookups by a key row use the same hash (heterogeneous lookup).
+  struct KeyProbe {
+    const Row* key;
+  };
+  struct PkHash {
+    using is_transparent = void;
+    const std::vector<int>* pk;
+    size_t operator()(const Row& row) const;
+    size_t operator()(KeyProbe k) const;
+  };
+  struct PkEq {
+    using is_transparent = void;
+    const std::vector<int>* pk;
+    bool operator()(const Row& a, const Row& b) const;
+    bool operator()(KeyProbe k, const Row& row) const;
+    bool operator()(const Row& row, KeyProbe k) const { return (*this)(k, row); }
+  };
+
   TableSchema schema_;
-  std::unordered_map<Row, Row, RowHash, RowEq> rows_;  // key -> row
+  std::unordered_set<Row, PkHash, PkEq> rows_;
   size_t bytes_ = 0;
 };
 

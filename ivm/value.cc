@@ -123,7 +123,7 @@ int sort_compare(const Value& a, const Value& b, bool descending, bool nulls_fir
   return descending ? -c : c;
 }
 
-bool identical(const Value& a, const Value& b) {
+bool identical_slow(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
   if (a.type() == b.type()) {
     switch (a.type()) {
@@ -144,14 +144,7 @@ bool identical(const Value& a, const Value& b) {
 
 namespace {
 
-uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+uint64_t mix(uint64_t x) { return hash_int64(static_cast<int64_t>(x)); }
 
 uint64_t hash_bytes(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, then mixed
@@ -187,7 +180,7 @@ uint64_t hash_numeric(std::string_view canonical) {
 
 }  // namespace
 
-uint64_t hash_value(const Value& v) {
+uint64_t hash_value_slow(const Value& v) {
   switch (v.type()) {
     case Type::kNull: return 0x9e3779b97f4a7c15ULL;
     case Type::kBool: return v.as_bool() ? 0x1234567 : 0x7654321;

@@ -137,10 +137,26 @@ int sort_compare(const Value& a, const Value& b, bool descending, bool nulls_fir
 
 // Identity for grouping, DISTINCT, Z-set consolidation and join keys:
 // NULL is identical to NULL; otherwise compare()==0 for comparable types.
-bool identical(const Value& a, const Value& b);
+bool identical_slow(const Value& a, const Value& b);
+inline bool identical(const Value& a, const Value& b) {
+  if (a.type() == Type::kInt64 && b.type() == Type::kInt64) return a.as_int64() == b.as_int64();
+  return identical_slow(a, b);
+}
 // Hash consistent with identical(): numerically equal int64/float64/numeric
 // values hash equal.
-uint64_t hash_value(const Value& v);
+uint64_t hash_value_slow(const Value& v);
+inline uint64_t hash_int64(int64_t i) {
+  uint64_t x = static_cast<uint64_t>(i);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+inline uint64_t hash_value(const Value& v) {
+  return v.type() == Type::kInt64 ? hash_int64(v.as_int64()) : hash_value_slow(v);
+}
 
 // PostgreSQL's text output of the value ("t", "12.50", "2024-01-31 10:00:00+00",
 // "\\x00ff", ...). NULL prints as "NULL". timestamptz prints in UTC.

@@ -223,6 +223,7 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
     std::optional<Row> old_key;  // delete/update
     std::optional<Row> row;      // insert/update (normalized)
     bool in_place = false;       // an update that keeps its primary key
+    const Row* stored = nullptr;  // the stored row of old_key, if no earlier change touched it
   };
   std::vector<Pending> pending;
   pending.reserve(batch.changes.size());
@@ -244,7 +245,9 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
       Row key;
       Status ks = store.check_key(c.key, &key);
       if (!ks.ok()) return fail(ks);
-      if (!present(t, key)) {
+      int earlier = overlay.state(t, key);
+      if (earlier < 0) p.stored = store.find(key);
+      if (earlier == 0 || (earlier < 0 && p.stored == nullptr)) {
         return fail(Status(Code::kConstraint, "no row with key " + row_to_string(key)));
       }
       overlay.set(t, key, false);
@@ -270,11 +273,10 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
   for (Pending& p : pending) {
     TableStore& store = *impl_->tables[p.table];
     Delta& d = deltas[p.table];
-    if (p.in_place) {
-      const Row* stored = nullptr;
-      Row old = store.replace(*p.old_key, std::move(*p.row), &stored);
+    if (p.in_place && p.stored != nullptr) {  // no earlier change moved the row: update it where it is
+      Row old = store.replace_at(p.stored, std::move(*p.row));
       d.push_back(WeightedRow{std::move(old), -1});
-      d.push_back(WeightedRow{*stored, 1});
+      d.push_back(WeightedRow{*p.stored, 1});
       continue;
     }
     if (p.old_key) d.push_back(WeightedRow{store.erase(*p.old_key), -1});

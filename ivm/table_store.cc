@@ -101,15 +101,13 @@ const Row& TableStore::insert(Row row) {
   return *rows_.insert(std::move(row)).first;
 }
 
-Row TableStore::replace(const Row& key, Row row, const Row** stored) {
-  auto it = rows_.find(KeyProbe{&key});
+Row TableStore::replace_at(const Row* at, Row row) {
   // The key columns do not change, so the row's hash and bucket stay valid.
-  Row& slot = const_cast<Row&>(*it);
+  Row& slot = const_cast<Row&>(*at);
   bytes_ += row_heap_bytes(row);
   bytes_ -= row_heap_bytes(slot);
   Row old = std::move(slot);
   slot = std::move(row);
-  *stored = &slot;
   return old;
 }
 

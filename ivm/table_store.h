@@ -29,10 +29,10 @@ class TableStore {
   const Row& insert(Row row);
   // REQUIRES: a row with this key. Returns the removed row.
   Row erase(const Row& key);
-  // Replaces the row with this key by `row`, which has the same key, in place.
-  // Returns the old row; *stored points at the new one.
-  // REQUIRES: a row with this key; key_of(row) equals key.
-  Row replace(const Row& key, Row row, const Row** stored);
+  // Replaces the stored row `at` (from find()) by `row`, which has the same
+  // key, in place; `at` then holds the new row. Returns the old row.
+  // REQUIRES: `at` came from find() with no erase since; same key.
+  Row replace_at(const Row* at, Row row);
 
   size_t size() const { return rows_.size(); }
   size_t bytes() const { return bytes_; }

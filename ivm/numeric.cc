@@ -372,6 +372,44 @@ std::string numeric_round(std::string_view a, int scale) {
   return format(out);
 }
 
+namespace {
+
+std::string int128_text(Int128 v) {
+  bool neg = v < 0;
+  UInt128 m = neg ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
+    m /= 10;
+  } while (m != 0);
+  if (neg) digits.insert(digits.begin(), '-');
+  return digits;
+}
+
+}  // namespace
+
+Result<std::string> numeric_div_int(NumericInt128 numerator, int64_t denominator) {
+  std::string num = int128_text(numerator);
+  if (denominator <= 0) return numeric_div(num, numeric_from_int64(denominator));
+  Dec x = must_parse(num), y = must_parse(numeric_from_int64(denominator));
+  int rscale = div_scale(x, y);
+  // |numerator| * 10^rscale must fit: rscale <= 20 and |numerator| < 10^17.
+  const Int128 limit = static_cast<Int128>(100000000000000000LL);  // 1e17
+  if (rscale > 20 || numerator >= limit || numerator <= -limit) return numeric_div(num, y.digits);
+  Int128 scaled = numerator;
+  for (int i = 0; i < rscale; ++i) scaled *= 10;
+  Int128 q = scaled / denominator, r = scaled % denominator;
+  if (r < 0) r = -r;
+  if (2 * r >= denominator) q += scaled < 0 ? -1 : 1;  // round half away from zero
+  bool neg = q < 0;
+  std::string digits = int128_text(neg ? -q : q);
+  if (static_cast<int>(digits.size()) <= rscale) digits.insert(0, static_cast<size_t>(rscale + 1) - digits.size(), '0');
+  std::string out = neg ? "-" : "";
+  out.append(digits, 0, digits.size() - static_cast<size_t>(rscale));
+  if (rscale > 0) out += "." + digits.substr(digits.size() - static_cast<size_t>(rscale));
+  return out;
+}
+
 std::string numeric_from_int64(int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -40,6 +40,12 @@ std::string numeric_abs(std::string_view a);
 std::string numeric_round(std::string_view a, int scale);
 
 std::string numeric_from_int64(int64_t v);
+// numerator / denominator for integers, exactly as numeric_div would compute
+// it on their numeric forms (PostgreSQL's avg of integers), without string
+// arithmetic when the scaled quotient fits 128 bits.
+// REQUIRES: denominator > 0; |numerator| < 2^100.
+__extension__ typedef __int128 NumericInt128;
+Result<std::string> numeric_div_int(NumericInt128 numerator, int64_t denominator);
 // Shortest exact decimal of a finite double, as PostgreSQL's float8 -> numeric cast.
 Result<std::string> numeric_from_double(double v);
 // kDataError if out of range; rounds half away from zero as PostgreSQL's numeric -> bigint.

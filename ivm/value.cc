@@ -165,17 +165,25 @@ uint64_t hash_double(double d) {
   return mix(bits);
 }
 
-// Numerics hash like the int64 or float64 they equal, so identical() values
-// of different numeric types hash alike.
+// Integral numerics hash like the int64 they equal. Other numerics hash their
+// digits with trailing fraction zeros dropped (1.50 and 1.5 alike). A numeric
+// and a float64 of equal value may hash differently: the planner casts mixed
+// numeric keys (joins, IN) to one type before hashing them.
 uint64_t hash_numeric(std::string_view canonical) {
   size_t dot = canonical.find('.');
-  bool integral = dot == std::string_view::npos ||
-                  canonical.find_first_not_of('0', dot + 1) == std::string_view::npos;
-  if (integral) {
-    Result<int64_t> i = numeric_to_int64(canonical);
-    if (i.ok()) return mix(static_cast<uint64_t>(*i));
+  size_t end = canonical.size();
+  if (dot != std::string_view::npos) {
+    while (end > dot + 1 && canonical[end - 1] == '0') --end;
+    if (end == dot + 1) end = dot;  // integral after all
   }
-  return hash_double(numeric_to_double(canonical));
+  std::string_view digits = canonical.substr(0, end);
+  if (digits.find('.') == std::string_view::npos && digits.size() <= 18) {
+    int64_t v = 0;
+    bool neg = !digits.empty() && digits[0] == '-';
+    for (size_t i = neg ? 1 : 0; i < digits.size(); ++i) v = v * 10 + (digits[i] - '0');
+    return mix(static_cast<uint64_t>(neg ? -v : v));
+  }
+  return hash_bytes(digits) ^ 0x6e756d;
 }
 
 }  // namespace

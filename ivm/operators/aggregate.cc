@@ -162,17 +162,8 @@ Result<Value> AggregateOp::final_value(const AggSpec& spec, const AggState& st, 
           }
           return Value::int64(static_cast<int64_t>(st.int_sum));
         }
-        // avg(int): exact numeric sum / count. The sum fits numeric exactly.
-        Int128 s = st.int_sum;
-        bool neg = s < 0;
-        UInt128 m = neg ? static_cast<UInt128>(-(s + 1)) + 1 : static_cast<UInt128>(s);
-        std::string digits;
-        do {
-          digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
-          m /= 10;
-        } while (m != 0);
-        if (neg) digits.insert(digits.begin(), '-');
-        RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div(digits, numeric_from_int64(st.count)));
+        // avg(int): the exact sum over the count, with numeric's result scale.
+        RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(st.int_sum, st.count));
         return make_numeric(q);
       }
       std::string sum = st.exact_sum.empty() ? "0" : st.exact_sum;

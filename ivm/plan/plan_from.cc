@@ -241,6 +241,7 @@ Status FromPlanner::join_item(int i, std::unique_ptr<Operator> right, std::set<i
       return at(c, Status(Code::kTypeMismatch, std::string("operator does not exist: ") + type_name(lb.type) +
                                                    " = " + type_name(rb.type)));
     }
+    unify_key_types(&lb, &rb);
     left_keys.push_back(std::move(lb));
     right_keys.push_back(std::move(rb));
     return true;

@@ -1,5 +1,4 @@
 // A whole query: UNION ALL of blocks, ORDER BY, LIMIT/OFFSET, the view key.
-#include "ivm/operators/project.h"
 #include "ivm/operators/top_k.h"
 #include "ivm/operators/union_all.h"
 #include "ivm/plan/planner_internal.h"
@@ -28,33 +27,6 @@ Result<Type> union_type(Type a, Type b) {
   if (is_string_like(a) && is_string_like(b)) return Type::kText;
   return Status(Code::kTypeMismatch, std::string("UNION types ") + type_name(a) + " and " + type_name(b) +
                                          " cannot be matched");
-}
-
-// Adds casts so the block's columns have the given types.
-void cast_block(BlockPlan* block, const std::vector<Type>& types) {
-  bool needed = false;
-  for (size_t i = 0; i < types.size(); ++i) needed = needed || block->layout.columns[i].type != types[i];
-  if (!needed) return;
-  std::vector<BoundExpr> exprs;
-  Layout out = block->layout;
-  for (size_t i = 0; i < types.size(); ++i) {
-    BoundExpr slot;
-    slot.op = BoundExpr::Op::kSlot;
-    slot.slot = static_cast<int>(i);
-    slot.type = block->layout.columns[i].type;
-    if (slot.type != types[i] && slot.type != Type::kNull) {
-      BoundExpr cast;
-      cast.op = BoundExpr::Op::kCast;
-      cast.type = types[i];
-      cast.args.push_back(std::move(slot));
-      exprs.push_back(std::move(cast));
-    } else {
-      exprs.push_back(std::move(slot));
-    }
-    out.columns[i].type = types[i];
-  }
-  block->root = std::make_unique<ProjectOp>(std::move(block->root), std::move(exprs), block->layout, out);
-  block->layout = std::move(out);
 }
 
 }  // namespace
@@ -96,10 +68,9 @@ Result<Plan> plan_query(const Query& query, const PlanCatalog& catalog, const st
     }
     std::vector<std::unique_ptr<Operator>> roots;
     for (BlockPlan& b : blocks) {
-      cast_block(&b, types);
-      roots.push_back(std::move(b.root));
+      roots.push_back(planner::cast_columns(std::move(b.root), &b.layout, types));
     }
-    plan.layout = blocks[0].layout;
+    plan.layout = blocks[0].layout;  // after the casts: the union's column types
     plan.visible_width = blocks[0].visible_width;
     plan.root = std::make_unique<UnionAllOp>(std::move(roots));
     // ORDER BY of a UNION: output names or ordinals only.

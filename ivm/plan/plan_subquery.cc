@@ -128,6 +128,7 @@ Status FromPlanner::add_semi_join(const Expr& conjunct) {
   std::vector<Expr> left_exprs = outer_keys;
   if (is_in) left_exprs.push_back(sq.args.at(0));
   std::vector<BoundExpr> left_keys;
+  std::vector<Type> right_types;
   for (size_t i = 0; i < left_exprs.size(); ++i) {
     RINDLE_ASSIGN_OR_RETURN(BoundExpr b, bind_expr(left_exprs[i], layout_, *env_.params));
     Type rt = right.layout.columns[i].type;
@@ -135,9 +136,16 @@ Status FromPlanner::add_semi_join(const Expr& conjunct) {
       return at(sq, Status(Code::kTypeMismatch, std::string("operator does not exist: ") + type_name(b.type) +
                                                     " = " + type_name(rt)));
     }
+    BoundExpr r;  // stands for the right column: unify_key_types tells which type both sides take
+    r.type = rt;
+    unify_key_types(&b, &r);
+    right_types.push_back(r.type);
     left_keys.push_back(std::move(b));
   }
   std::unique_ptr<Operator> right_root = std::move(right.root);
+  if (left_keys.size() == static_cast<size_t>(right.visible_width)) {
+    right_root = cast_columns(std::move(right_root), &right.layout, right_types);
+  }
   if (left_keys.size() != static_cast<size_t>(right.visible_width)) {
     // EXISTS without correlation: compare on the empty key; project the subquery's rows to ().
     std::vector<BoundExpr> none;

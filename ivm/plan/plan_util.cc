@@ -1,3 +1,4 @@
+#include "ivm/operators/project.h"
 #include "ivm/plan/planner_internal.h"
 
 namespace rindle::ivm::planner {
@@ -29,6 +30,45 @@ bool contains_subquery(const Expr& e) {
 Status at(const Expr& e, Status s) {
   if (s.ok() || e.pos.line == 0) return s;
   return Status(s.code(), std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) + ": " + s.message());
+}
+
+namespace {
+void wrap_cast(BoundExpr* e, Type t) {
+  BoundExpr c;
+  c.op = BoundExpr::Op::kCast;
+  c.type = t;
+  c.args.push_back(std::move(*e));
+  *e = std::move(c);
+}
+}  // namespace
+
+void unify_key_types(BoundExpr* a, BoundExpr* b) {
+  if (a->type == b->type || !is_numeric_type(a->type) || !is_numeric_type(b->type)) return;
+  Type t = (a->type == Type::kFloat64 || b->type == Type::kFloat64) ? Type::kFloat64 : Type::kNumeric;
+  if (a->type != t) wrap_cast(a, t);
+  if (b->type != t) wrap_cast(b, t);
+}
+
+std::unique_ptr<Operator> cast_columns(std::unique_ptr<Operator> root, Layout* layout, const std::vector<Type>& types) {
+  bool needed = false;
+  for (size_t i = 0; i < types.size(); ++i) needed = needed || layout->columns[i].type != types[i];
+  if (!needed) return root;
+  std::vector<BoundExpr> exprs;
+  Layout out = *layout;
+  for (size_t i = 0; i < layout->columns.size(); ++i) {
+    BoundExpr slot;
+    slot.op = BoundExpr::Op::kSlot;
+    slot.slot = static_cast<int>(i);
+    slot.type = layout->columns[i].type;
+    if (i < types.size() && slot.type != types[i] && slot.type != Type::kNull) {
+      wrap_cast(&slot, types[i]);
+      out.columns[i].type = types[i];
+    }
+    exprs.push_back(std::move(slot));
+  }
+  auto projected = std::make_unique<ProjectOp>(std::move(root), std::move(exprs), *layout, out);
+  *layout = std::move(out);
+  return projected;
 }
 
 std::string derived_column_name(const Expr& e) {

@@ -35,6 +35,14 @@ bool contains_aggregate(const Expr& e);
 bool contains_subquery(const Expr& e);
 Status at(const Expr& e, Status s);  // prefixes "line:col: " when e has a position
 
+// Keys compared for equality by hashing must have one type: int64, numeric
+// and float64 keys of different types are cast to the wider one (float64 if
+// either is, else numeric). Wraps a or b in a cast as needed.
+void unify_key_types(BoundExpr* a, BoundExpr* b);
+// Casts every column of `root`'s rows whose type differs from `types` (a
+// projection; nothing if all match). Updates *layout.
+std::unique_ptr<Operator> cast_columns(std::unique_ptr<Operator> root, Layout* layout, const std::vector<Type>& types);
+
 // `*` as a select item.
 inline Expr star_all() {
   Expr e;

@@ -44,11 +44,22 @@ int finish(rindle_engine_t* e, const Status& s) {
   return static_cast<int>(s.code());
 }
 
+// Builds with RINDLE_C_API_NO_JSON_ROWS (the shipped WebAssembly module)
+// leave out the JSON encoding of rows, batches, params and deltas.
+#ifdef RINDLE_C_API_NO_JSON_ROWS
+constexpr bool kJsonRows = false;
+#else
+constexpr bool kJsonRows = true;
+#endif
+
 int bad_format(rindle_engine_t* e, int format) {
+  if (format == RINDLE_FORMAT_JSON) {
+    return finish(e, Status(Code::kUnsupported, "this build encodes rows in the binary format only"));
+  }
   return finish(e, Status(Code::kInvalid, "unknown format " + std::to_string(format)));
 }
 
-bool known_format(rindle_format f) { return f == RINDLE_FORMAT_BINARY || f == RINDLE_FORMAT_JSON; }
+bool known_format(rindle_format f) { return f == RINDLE_FORMAT_BINARY || (kJsonRows && f == RINDLE_FORMAT_JSON); }
 
 // Publishes e->output through the out-parameters.
 int output(rindle_engine_t* e, const uint8_t** out, size_t* out_size) {
@@ -96,7 +107,8 @@ int rindle_load(rindle_engine_t* e, const char* table, size_t table_size, rindle
   if (!schema) return finish(e, unknown_table(name));
   std::string_view bytes = view_of(rows, size);
   Result<std::vector<Row>> decoded =
-      format == RINDLE_FORMAT_BINARY ? capi::binary_read_rows(bytes, *schema) : capi::json_read_rows(bytes, *schema);
+      format == RINDLE_FORMAT_BINARY || !kJsonRows ? capi::binary_read_rows(bytes, *schema)
+                                                   : capi::json_read_rows(bytes, *schema);
   if (!decoded.ok()) return finish(e, decoded.status());
   return finish(e, e->engine.load(name, *decoded));
 }
@@ -109,7 +121,8 @@ int rindle_lookup(rindle_engine_t* e, const char* table, size_t table_size, rind
   if (!schema) return finish(e, unknown_table(name));
   std::string_view bytes = view_of(key, size);
   Result<Row> k =
-      format == RINDLE_FORMAT_BINARY ? capi::binary_read_key(bytes, *schema) : capi::json_read_key(bytes, *schema);
+      format == RINDLE_FORMAT_BINARY || !kJsonRows ? capi::binary_read_key(bytes, *schema)
+                                                   : capi::json_read_key(bytes, *schema);
   if (!k.ok()) return finish(e, k.status());
   if (k->size() != schema->primary_key.size()) {
     return finish(e, Status(Code::kInvalid, "key has " + std::to_string(k->size()) + " values, primary key of \"" +
@@ -120,7 +133,7 @@ int rindle_lookup(rindle_engine_t* e, const char* table, size_t table_size, rind
   const Row* row = e->engine.lookup(name, *k);
   if (!row) return finish(e, Status(Code::kNotFound, "no row with key " + rindle::ivm::row_to_string(*k)));
   e->output.clear();
-  if (format == RINDLE_FORMAT_BINARY) {
+  if (format == RINDLE_FORMAT_BINARY || !kJsonRows) {
     capi::binary_write_row(*row, &e->output);
   } else {
     capi::json_write_row(*row, &e->output);
@@ -144,7 +157,7 @@ int rindle_add_view(rindle_engine_t* e, const char* name, size_t name_size, cons
   if (!q.ok()) return finish(e, q.status());
   std::string_view p = view_of(params, params_size);
   Result<std::vector<Value>> values =
-      params_format == RINDLE_FORMAT_BINARY ? capi::binary_read_params(p) : capi::json_read_params(p);
+      params_format == RINDLE_FORMAT_BINARY || !kJsonRows ? capi::binary_read_params(p) : capi::json_read_params(p);
   if (!values.ok()) return finish(e, values.status());
   Result<ViewId> id = e->engine.add_view(view_of(name, name_size), *q, *values);
   if (!id.ok()) return finish(e, id.status());
@@ -169,7 +182,7 @@ int rindle_view_rows(rindle_engine_t* e, uint32_t view, rindle_format format, co
   if (!e->engine.view_info(view)) return finish(e, Status(Code::kNotFound, "no view with id " + std::to_string(view)));
   std::vector<Row> rows = e->engine.view_rows(view);
   e->output.clear();
-  if (format == RINDLE_FORMAT_BINARY) {
+  if (format == RINDLE_FORMAT_BINARY || !kJsonRows) {
     capi::binary_write_rows(rows, &e->output);
   } else {
     capi::json_write_rows(rows, &e->output);
@@ -189,13 +202,14 @@ int rindle_apply(rindle_engine_t* e, rindle_format format, const uint8_t* batch,
                  size_t* out_size) {
   if (!known_format(format)) return bad_format(e, format);
   std::string_view bytes = view_of(batch, size);
-  Result<rindle::ivm::Batch> b = format == RINDLE_FORMAT_BINARY ? capi::binary_read_batch(bytes, e->engine)
-                                                                : capi::json_read_batch(bytes, e->engine);
+  Result<rindle::ivm::Batch> b = format == RINDLE_FORMAT_BINARY || !kJsonRows
+                                      ? capi::binary_read_batch(bytes, e->engine)
+                                      : capi::json_read_batch(bytes, e->engine);
   if (!b.ok()) return finish(e, b.status());
   Result<std::vector<rindle::ivm::ViewDelta>> deltas = e->engine.apply(*b);
   if (!deltas.ok()) return finish(e, deltas.status());
   e->output.clear();
-  if (format == RINDLE_FORMAT_BINARY) {
+  if (format == RINDLE_FORMAT_BINARY || !kJsonRows) {
     capi::binary_write_deltas(*deltas, &e->output);
   } else {
     capi::json_write_deltas(*deltas, &e->output);

@@ -52,7 +52,10 @@ typedef enum rindle_code {
   RINDLE_INTERNAL = 8        /* a broken invariant of the engine (a bug) */
 } rindle_code;
 
-/* Encodings of rows, batches and deltas. */
+/* Encodings of rows, batches, params and deltas. Builds made with
+ * RINDLE_C_API_NO_JSON_ROWS defined (the shipped WebAssembly module, to stay
+ * small) answer RINDLE_FORMAT_JSON there with RINDLE_UNSUPPORTED; schemas,
+ * ASTs and view info are JSON in every build. */
 typedef enum rindle_format {
   RINDLE_FORMAT_BINARY = 0,
   RINDLE_FORMAT_JSON = 1

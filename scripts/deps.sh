@@ -44,3 +44,6 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "deps: installing nodejs npm"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
+
+# npm packages of the wasm package's and the playground's tests (npm ci, when stale).
+"$(dirname "$0")/npm_deps.sh"

@@ -85,11 +85,23 @@ export class Writer {
   f64(v) { this.ensure(8); this.dv.setFloat64(this.n, v, true); this.n += 8; }
   /** tag, u32 length, UTF-8 bytes */
   string(tag, s) {
-    this.ensure(5 + s.length * 3);
-    this.buf[this.n] = tag;
-    const written = encoder.encodeInto(s, this.buf.subarray(this.n + 5)).written;
+    const len = s.length;
+    this.ensure(5 + len * 3);
+    const buf = this.buf;
+    const at = this.n + 5;
+    buf[this.n] = tag;
+    // ASCII (the common case) byte by byte: no subarray, no encoder call.
+    let i = 0;
+    if (len < 256) {
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+    }
+    const written = i === len ? len : encoder.encodeInto(s, buf.subarray(at)).written;
     this.dv.setUint32(this.n + 1, written, true);
-    this.n += 5 + written;
+    this.n = at + written;
   }
   raw(tag, bytes) {
     this.ensure(5 + bytes.length);
@@ -101,9 +113,9 @@ export class Writer {
 
   /**
    * One value for a column of the given kind (see typeKind; undefined: no
-   * column context, as for parameters). `where` names it in errors.
+   * column context, as for parameters). `where()` names it in errors.
    */
-  value(v, kind, where) {
+  value(v, kind, where = noWhere) {
     if (v === null || v === undefined) return this.u8(TAG.null);
     switch (typeof v) {
       case 'boolean':
@@ -151,6 +163,8 @@ export class Writer {
     throw new InvalidError(`${where()}: cannot store ${Object.prototype.toString.call(v)} in a ${kind ?? 'parameter'}`);
   }
 }
+
+const noWhere = () => 'value';
 
 function numberText(v, where) {
   if (!Number.isFinite(v)) {

@@ -97,16 +97,23 @@ export class Database {
   }
   _writeRow(w, t, values, where) {
     w.u16(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const c = t.columns[i];
-      w.value(values[i], c?.kind, () => `${where}, column "${c?.name ?? i}"`);
+    const cols = t.columns;
+    let i = 0;
+    try {
+      for (; i < values.length; i++) w.value(values[i], cols[i]?.kind);
+    } catch (e) {
+      if (!(e instanceof RindleError)) throw e;
+      throw new e.constructor(e.message.replace(/^value/, `${where}, column "${cols[i]?.name ?? i}"`));
     }
   }
   _writeKey(w, t, values, where) {
     w.u16(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const c = t.columns[t.pk[i]];
-      w.value(values[i], c?.kind, () => `${where}, key column "${c?.name ?? i}"`);
+    let i = 0;
+    try {
+      for (; i < values.length; i++) w.value(values[i], t.columns[t.pk[i]]?.kind);
+    } catch (e) {
+      if (!(e instanceof RindleError)) throw e;
+      throw new e.constructor(e.message.replace(/^value/, `${where}, key column "${t.columns[t.pk[i]]?.name ?? i}"`));
     }
   }
   _rowObject(t, values) {

@@ -371,8 +371,8 @@ function exprText(e) {
     return `{"case":[${pairs}]${e.else !== undefined ? `,"else":${exprText(e.else)}` : ''}}`;
   }
   if ('cast' in e) return `{"cast":${exprText(e.cast)},"type":${jsonString(e.type)}}`;
-  for (const k of ['exists', 'not_exists']) if (k in e) return `{"${k}":${stringify(e[k])}}`;
-  for (const k of ['in', 'not_in']) if (k in e) return `{"${k}":${stringify(e[k])},"expr":${exprText(e.expr)}}`;
+  for (const k of ['exists', 'not_exists']) if (k in e) return `{"${k}":${queryText(e[k])}}`;
+  for (const k of ['in', 'not_in']) if (k in e) return `{"${k}":${queryText(e[k])},"expr":${exprText(e.expr)}}`;
   throw new InvalidError(`not an expression: ${JSON.stringify(e)}`);
 }
 
@@ -398,6 +398,15 @@ function blockText(b) {
 /** The JSON text of a query AST (from build() or parsed JSON), in the C++ writer's exact form. */
 export function stringify(q) {
   if (q instanceof QueryBuilder) return q.json();
+  try {
+    return queryText(q);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InvalidError('query nested too deeply');
+    throw e;
+  }
+}
+
+function queryText(q) {
   let s = '{' + (q.union_all ? `"union_all":[${q.union_all.map((b) => `{${blockText(b)}}`).join(',')}]` : blockText(q));
   if (q.order_by?.length) {
     s += ',"order_by":[' + q.order_by.map((o) => {

@@ -9,7 +9,7 @@ import { importPackage, wasmPath } from './helpers.js';
 
 const R = await importPackage();
 const {
-  loadRindle, from, col, eq, gt, div, as, count, countStar, exists, param, lit, applyChanges,
+  loadRindle, from, col, eq, gt, div, as, count, countStar, exists, param, lit, not, applyChanges,
   RindleError, InvalidError, NotFoundError, TypeMismatchError, UnsupportedError, ConstraintError, DataError,
   ExistsError,
 } = R;
@@ -262,6 +262,10 @@ test('queries: params, JSON text, bound builders, plans; errors name the problem
     [() => db.materialize(from('issues').where(exists(from('issues', 'x').limit(1)))), UnsupportedError, /LIMIT\/OFFSET inside a subquery/],
     [() => db.materialize(from('issues'), { name: 'with_o' }), ExistsError, /view "with_o" already exists/],
     [() => db.materialize(from('issues').limit(-1)), InvalidError, /limit must not be negative/],
+    [() => db.materialize(from('issues').where(Array.from({ length: 120 }).reduce((e) => not(e), eq(col('id'), 1)))),
+      InvalidError, /nesting deeper than 200/],
+    [() => db.materialize(from('issues').where(Array.from({ length: 20000 }).reduce((e) => not(e), eq(col('id'), 1)))),
+      InvalidError, /query nested too deeply/],
   ];
   for (const [fn, type, message] of cases) {
     assert.throws(fn, (e) => e instanceof type && e instanceof RindleError && message.test(e.message), String(fn));

@@ -5,7 +5,9 @@
 // ivm/testing's seeded generator, and the expected rows from its reference
 // evaluator — both in the test module (rindle_testing.wasm), which shares no
 // incremental code with the engine. The flow is the C++ test's, call for
-// call on the same generator, so seed S here is the C++ test's seed S. After
+// call on the same generator and seeds (the workloads still differ from the
+// native test's: ivm/testing/random_workload.cc evaluates some function
+// arguments in unspecified order, and clang and GCC choose differently). After
 // every batch each view must equal a fresh evaluation (in order where
 // ordered), the events its subscribers got must replay the previous rows to
 // the new ones (positions included), the rows the View keeps from those

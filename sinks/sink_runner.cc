@@ -84,12 +84,18 @@ void SinkRunner::want_replace_locked(const std::string& why) {
   set_status(SinkStatus::kReplacing, why);
 }
 
-bool SinkRunner::submit(std::shared_ptr<const ViewTxn> txn) {
+bool SinkRunner::submit(std::shared_ptr<const ViewTxn> txn, const std::function<bool()>& keep_waiting) {
   MutexLock l(mu_);
   auto refused = [&] { return stopping_ || replace_wanted_ || health_.status == SinkStatus::kDetached; };
   while (!refused() && !queue_.empty() &&
          (queue_.size() >= options_.queue_transactions || queued_bytes_ + txn->bytes > options_.queue_bytes)) {
-    l.wait(cv_);
+    if (!l.wait_until(cv_, Clock::now() + std::chrono::milliseconds(100)) && keep_waiting) {
+      // Call the hook without the lock: it may publish health, which reads this runner.
+      l.unlock();
+      bool go_on = keep_waiting();
+      l.lock();
+      if (!go_on) return false;
+    }
   }
   if (refused()) return false;
   last_submitted_ = txn->lsn;

@@ -115,8 +115,11 @@ class SinkRunner {
 
   // Queues one transaction; blocks while the queue is full (unless the sink
   // is detached, wants a replacement or is stopping: then the transaction is
-  // dropped and false is returned). LSNs must increase.
-  bool submit(std::shared_ptr<const ViewTxn> txn);
+  // dropped and false is returned). LSNs must increase. While blocked,
+  // `keep_waiting` (if given) is called about every 100 ms; when it returns
+  // false the wait is abandoned and false returned (the transaction is not
+  // queued, not acknowledged, and will be delivered again after a restart).
+  bool submit(std::shared_ptr<const ViewTxn> txn, const std::function<bool()>& keep_waiting = {});
 
   // True when the runner needs the view's full contents (see above). The
   // engine thread answers with submit_replace() at a transaction boundary.

@@ -44,6 +44,10 @@ class SCOPED_CAPABILITY MutexLock {
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
+  // Releases and re-takes the mutex inside the scope.
+  void unlock() RELEASE() { lock_.unlock(); }
+  void lock() ACQUIRE() { lock_.lock(); }
+
   // Waits for a notification (spurious wakeups possible: loop on the condition).
   void wait(std::condition_variable& cv) { cv.wait(lock_); }
   // False on timeout.

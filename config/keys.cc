@@ -202,11 +202,12 @@ std::vector<KeyDef> build() {
   k.push_back(section_key("logging", {.doc = "Logs go to standard error (the journal under systemd)."}));
   k.push_back(scalar_key<KeyType::kEnum>(
       "logging.level", AT(Config, logging.level),
-      {.def = "info", .choices = {"trace", "debug", "info", "warn", "error"}, .doc = "Least severe level logged."}));
+      {.def = "info", .choices = {"trace", "debug", "info", "warn", "error"}, .live = true,
+       .doc = "Least severe level logged."}));
   k.push_back(scalar_key<KeyType::kEnum>(
       "logging.format", AT(Config, logging.format),
-      {.def = "human", .choices = {"human", "json"}, .doc = "human: one readable line per event; json: one "
-                                                           "JSON object per line."}));
+      {.def = "human", .choices = {"human", "json"}, .live = true,
+       .doc = "human: one readable line per event; json: one JSON object per line."}));
 
   // ---- limits ----
   k.push_back(section_key("limits", {.doc = "Memory bounds between the stages. A full queue stops the stage "

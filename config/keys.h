@@ -60,6 +60,9 @@ struct KeyOptions {
   int64_t max = std::numeric_limits<int64_t>::max();
   std::vector<std::string_view> choices{};  // kEnum
   Validator validate = nullptr;           // kString, kStringList elements, kAddress
+  // A change of this key is applied by a reload (SIGHUP); otherwise it needs a
+  // restart. Keys under views[] are always live (views are diffed as a whole).
+  bool live = false;
   std::string_view doc{};
 };
 

@@ -96,6 +96,11 @@ std::string type_cell(const KeyDef& k) {
   return t;
 }
 
+std::string reload_cell(const KeyDef& k) {
+  if (k.is_section() || k.type == KeyType::kForbidden) return "";
+  return k.opt.live || k.path.find("[]") != std::string_view::npos ? "live" : "restart";
+}
+
 std::string default_cell(const KeyDef& k) {
   if (k.opt.required) return "**required**";
   if (k.is_section() || k.type == KeyType::kForbidden) return "";
@@ -116,14 +121,15 @@ std::string render_reference() {
   std::string md;
   for (const KeyDef* top : child_keys("")) {
     md += "### `" + std::string(top->path) + "`\n\n" + std::string(top->opt.doc) + "\n\n";
-    md += "| key | type | default | description |\n|---|---|---|---|\n";
+    md += "| key | type | default | on reload | description |\n|---|---|---|---|---|\n";
     std::string prefix = std::string(top->path);
     for (const KeyDef& k : key_table()) {
       std::string_view p = k.path;
       bool inside = (p.size() > prefix.size() && p.substr(0, prefix.size()) == prefix &&
                                     (p[prefix.size()] == '.' || p[prefix.size()] == '['));
       if (!inside) continue;
-      md += "| `" + std::string(k.path) + "` | " + type_cell(k) + " | " + default_cell(k) + " | " + cell(k.opt.doc) + " |\n";
+      md += "| `" + std::string(k.path) + "` | " + type_cell(k) + " | " + default_cell(k) + " | " + reload_cell(k) +
+            " | " + cell(k.opt.doc) + " |\n";
     }
     md += "\n";
   }

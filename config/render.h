@@ -15,7 +15,7 @@ namespace rindle::config {
 std::string print_config(const Config& config);
 
 // The reference: one Markdown section per top-level key with a table of
-// key, type, default and description.
+// key, type, default, whether a reload applies it, and description.
 std::string render_reference();
 
 }  // namespace rindle::config

@@ -163,8 +163,17 @@ TEST_CASE("SQL positions: block scalars, plain and quoted scalars") {
       "source: {dbname: d}\nviews:\n  - name: v\n    sql: |2\n        SELECT 1\n    sinks: [{table: {}}]\n", "i.yaml",
       "");
   REQUIRE(ind.ok());
-  CHECK(ind.config.views[0].sql.text == "  SELECT 1");
+  CHECK(ind.config.views[0].sql.text == "SELECT 1");  // leading blanks dropped, the position follows
   CHECK(ind.config.views[0].sql.indent == 6);
+  CHECK(ind.config.views[0].sql.line == 5);
+  CHECK(ind.config.views[0].sql.column == 9);
+  LoadResult blank = load_config_text(
+      "source: {dbname: d}\nviews:\n  - name: v\n    sql: |\n\n      \n      SELECT 1\n    sinks: [{table: {}}]\n",
+      "b.yaml", "");
+  REQUIRE(blank.ok());
+  CHECK(blank.config.views[0].sql.text == "SELECT 1");
+  CHECK(blank.config.views[0].sql.line == 7);
+  CHECK(blank.config.views[0].sql.column == 7);
 }
 
 TEST_CASE("--print-config output loads back to the same config (a fixed point)") {
@@ -263,6 +272,20 @@ TEST_CASE("parameters become engine values") {
   CHECK(param_value({Param::Kind::kText, "x"})->as_bytes() == "x");
   CHECK(param_value({Param::Kind::kBool, "false"})->as_bool() == false);
   CHECK(param_value({Param::Kind::kNull, ""})->is_null());
+}
+
+}  // namespace
+}  // namespace rindle::config
+
+namespace rindle::config {
+namespace {
+
+TEST_CASE("regression (fuzzer): input on which yaml-cpp's LoadAll never returns is refused") {
+  LoadResult r = load_config_text(std::string(",\xff\xff\xff\xff"), "f.yaml", "/");
+  CHECK(!r.ok());  // it parses as an empty document: required keys are missing
+  LoadResult two = load_config_text("source: {dbname: a}\n---\nsource: {dbname: b}\n", "two.yaml", "/");
+  REQUIRE(two.errors.size() == 1);
+  CHECK(two.errors[0].to_string() == "two.yaml:3:1: only one YAML document is allowed");
 }
 
 }  // namespace

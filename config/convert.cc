@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdio>
 
 #include "config/value_text.h"
 
@@ -108,10 +109,53 @@ SqlText sql_text(const YAML::Node& n, std::string_view file_text) {
     s.indent = indent;
     s.column = indent + 1;
   }
+  // Leading blanks and newlines mean nothing to SQL either; the position
+  // moves along with them.
+  size_t k = 0;
+  for (; k < s.text.size() && (s.text[k] == ' ' || s.text[k] == '\t' || s.text[k] == '\n' || s.text[k] == '\r'); ++k) {
+    if (s.text[k] == '\n') {
+      ++s.line;
+      s.column = s.indent + 1;
+    } else {
+      ++s.column;
+    }
+  }
+  s.text.erase(0, k);
   return s;
 }
 
+// Config text is UTF-8 without control characters (SQL may hold tabs and
+// newlines); anything else is almost surely a mistake and would not survive
+// --print-config.
+std::string check_text(std::string_view v, bool sql) {
+  for (size_t i = 0; i < v.size();) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c < 0x20 || c == 0x7f) {
+      if (c == '\t' || (sql && c == '\n')) {
+        ++i;
+        continue;
+      }
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "contains the control character U+%04X", c);
+      return buf;
+    }
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > v.size()) return "is not valid UTF-8";
+    uint32_t cp = n == 1 ? c : c & (0x7f >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(v[i + k]);
+      if ((cc >> 6) != 0x2) return "is not valid UTF-8";
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    bool overlong = (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return "is not valid UTF-8";
+    i += n;
+  }
+  return "";
+}
+
 std::string check_string(const KeyDef& key, std::string_view v) {
+  if (std::string t = check_text(v, false); !t.empty()) return "the value " + t;
   return key.opt.validate ? key.opt.validate(v) : "";
 }
 
@@ -139,6 +183,7 @@ ConvertError convert_node(const KeyDef& key, const YAML::Node& n, std::string_vi
           }
           if (!e.IsScalar()) return fail(e, std::string("expected a scalar parameter, got ") + node_kind(e));
           const std::string& t = e.Scalar();
+          if (std::string m = check_text(t, false); !m.empty()) return fail(e, "the parameter " + m);
           Param p{Param::Kind::kText, t};
           if (is_plain(e)) {
             if (t == "true" || t == "false") p.kind = Param::Kind::kBool;
@@ -168,13 +213,15 @@ ConvertError convert_node(const KeyDef& key, const YAML::Node& n, std::string_vi
   switch (key.type) {
     case KeyType::kString:
     case KeyType::kAddress: {
-      std::string m = key.type == KeyType::kAddress ? check_address(t) : check_string(key, t);
+      std::string m = key.type == KeyType::kAddress ? check_text(t, false) : check_string(key, t);
+      if (m.empty() && key.type == KeyType::kAddress) m = check_address(t);
       if (!m.empty()) return fail(n, m);
       *out = t;
       return {};
     }
     case KeyType::kSql:
       if (t.find_first_not_of(" \t\r\n") == std::string::npos) return fail(n, "the SQL text is empty");
+      if (std::string m = check_text(t, true); !m.empty()) return fail(n, "the SQL text " + m);
       *out = sql_text(n, file_text);
       return {};
     case KeyType::kBool:

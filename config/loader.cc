@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -35,18 +36,17 @@ class Loader {
 
   LoadResult run() {
     result_.config.file = file_;
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
     try {
-      docs = YAML::LoadAll(std::string(text_));
+      root = YAML::Load(std::string(text_));
     } catch (const YAML::Exception& e) {
       error(pos_of(e.mark), "YAML syntax error: " + e.msg);
       return std::move(result_);
     }
-    if (docs.size() > 1) {
-      error(pos_of(docs[1].Mark()), "only one YAML document is allowed");
+    if (YAML::Mark second = second_document(); !second.is_null()) {
+      error(pos_of(second), "only one YAML document is allowed");
       return std::move(result_);
     }
-    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     if (!root.IsMap() && !root.IsNull()) {
       error(pos_of(root.Mark()), "the config must be a mapping (source:, views:, ...)");
       return std::move(result_);
@@ -58,6 +58,42 @@ class Loader {
   }
 
  private:
+  // Where a second document's content starts, or a null mark. (Not
+  // YAML::LoadAll: on some malformed input yaml-cpp 0.7 returns empty
+  // documents forever without consuming anything, so this stops as soon as a
+  // document does not start after the previous one.)
+  YAML::Mark second_document() {
+    struct FirstMark : YAML::EventHandler {
+      YAML::Mark start = YAML::Mark::null_mark(), content = YAML::Mark::null_mark();
+      void OnDocumentStart(const YAML::Mark& m) override { start = m; }
+      void OnDocumentEnd() override {}
+      void note(const YAML::Mark& m) {
+        if (content.is_null()) content = m;
+      }
+      void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+      void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+      void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { note(m); }
+      void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        note(m);
+      }
+      void OnSequenceEnd() override {}
+      void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        note(m);
+      }
+      void OnMapEnd() override {}
+    };
+    try {
+      std::stringstream in{std::string(text_)};
+      YAML::Parser parser(in);
+      FirstMark first, second;
+      if (!parser.HandleNextDocument(first)) return YAML::Mark::null_mark();
+      if (!parser.HandleNextDocument(second) || second.start.pos <= first.start.pos) return YAML::Mark::null_mark();
+      return second.content.is_null() ? second.start : second.content;
+    } catch (const YAML::Exception& e) {
+      return e.mark.is_null() ? YAML::Mark() : e.mark;  // a broken second document is still a second document
+    }
+  }
+
   void error(Position p, std::string message) {
     result_.errors.push_back(Diagnostic{file_, p, std::move(message)});
   }

@@ -114,7 +114,7 @@ std::string print_config(const Config& config) {
   YAML::Emitter out;
   out.SetIndent(2);
   emit_map(out, "", &config);
-  return std::string(out.c_str()) + "\n";
+  return std::string(out.c_str(), out.size()) + "\n";
 }
 
 std::string render_reference() {

@@ -32,27 +32,26 @@ ivm::Row row(int64_t k, int64_t version) {
           ivm::Value::numeric_canonical(std::to_string(version) + ".25")};
 }
 
-// Transactions of 4 changes each over a keyed view: 2 inserts, 1 update, 1 delete.
+// Transactions of 4 changes each over a keyed view: 2 inserts, then an update
+// and a delete of rows inserted by earlier transactions (a view reports at most
+// one change per key and transaction).
 std::vector<ViewTxn> keyed_txns(int n, Lsn first) {
   std::vector<ViewTxn> out;
   int64_t next = 0;
-  std::vector<int64_t> live;
+  std::vector<int64_t> live;  // inserted by earlier transactions, oldest first
   for (int i = 0; i < n; ++i) {
     ViewTxn t;
     t.lsn = first + static_cast<Lsn>(i);
-    for (int j = 0; j < 2; ++j) {
-      t.changes.push_back({ivm::ChangeKind::kInsert, {}, row(next, 0), -1, -1});
-      live.push_back(next++);
-    }
-    int64_t u = live[static_cast<size_t>(i) % live.size()];
-    t.changes.push_back({ivm::ChangeKind::kUpdate, row(u, 0), row(u, i + 1), -1, -1});
-    int64_t d = live.front();
-    live.erase(live.begin());
-    if (d == u) {
-      t.changes.pop_back();
-    } else {
+    if (live.size() >= 2) {
+      int64_t d = live.front();
+      live.erase(live.begin());
+      int64_t u = live[static_cast<size_t>(i) % live.size()];
       t.changes.push_back({ivm::ChangeKind::kDelete, row(d, 0), {}, -1, -1});
+      t.changes.push_back({ivm::ChangeKind::kUpdate, row(u, 0), row(u, i + 1), -1, -1});
     }
+    for (int j = 0; j < 2; ++j) t.changes.push_back({ivm::ChangeKind::kInsert, {}, row(next + j, 0), -1, -1});
+    live.push_back(next++);
+    live.push_back(next++);
     out.push_back(std::move(t));
   }
   return out;

@@ -109,6 +109,68 @@ int64_t PgConn::affected(const PGresult* r) {
   return n && *n ? std::atoll(n) : 0;
 }
 
+void PgBatch::prepare(const std::string& name, const std::string& sql) {
+  commands_.push_back(Command{true, name, sql, {}});
+}
+
+void PgBatch::exec_prepared(const std::string& name, const std::vector<PgParam>& params) {
+  commands_.push_back(Command{false, name, "", params});
+}
+
+ivm::Status PgBatch::run(std::vector<PgResult>* results) {
+  results->clear();
+  std::vector<Command> commands;
+  commands.swap(commands_);
+  PGconn* c = conn_->raw();
+  if (!c) return ivm::Status(ivm::Code::kInternal, "not connected");
+  if (commands.empty()) return ivm::Status::Ok();
+  if (PQenterPipelineMode(c) != 1) return conn_->error("cannot enter pipeline mode", nullptr);
+  ivm::Status sent;
+  for (const Command& cmd : commands) {
+    int ok;
+    if (cmd.prepare) {
+      ok = PQsendPrepare(c, cmd.name.c_str(), cmd.sql.c_str(), 0, nullptr);
+    } else {
+      ParamArrays a(cmd.params);
+      ok = PQsendQueryPrepared(c, cmd.name.c_str(), static_cast<int>(cmd.params.size()), a.values.data(), nullptr,
+                               nullptr, 0);
+    }
+    if (ok != 1) {
+      sent = conn_->error("cannot send", nullptr);
+      break;
+    }
+  }
+  if (sent.ok() && PQpipelineSync(c) != 1) sent = conn_->error("cannot send", nullptr);
+  if (!sent.ok()) {
+    PQexitPipelineMode(c);  // fails while results are pending; the caller drops the connection
+    return sent;
+  }
+  // One result (then a null) per command, then the sync.
+  ivm::Status first_error;
+  for (const Command& cmd : commands) {
+    PgResult r(PQgetResult(c));
+    if (!r) {
+      if (first_error.ok()) first_error = conn_->error("connection lost", nullptr);
+      break;
+    }
+    ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_PIPELINE_ABORTED) {
+      // Not run because an earlier command failed.
+    } else if (!ok_status(st) && first_error.ok()) {
+      first_error = conn_->error(cmd.prepare ? "prepare failed" : "statement failed", r.get());
+    }
+    while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // the null after each command's result
+    if (!cmd.prepare) results->push_back(std::move(r));
+  }
+  for (;;) {
+    PgResult r(PQgetResult(c));
+    if (!r) break;
+    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) break;
+  }
+  if (PQexitPipelineMode(c) != 1 && first_error.ok()) first_error = conn_->error("cannot leave pipeline mode", nullptr);
+  return first_error;
+}
+
 void append_copy_field(std::string* out, const PgParam& field) {
   if (!field) {
     out->append("\\N");

@@ -53,11 +53,42 @@ class PgConn {
   static int64_t affected(const PGresult* r);
 
  private:
+  friend class PgBatch;
   struct Deleter {
     void operator()(PGconn* c) const { PQfinish(c); }
   };
   ivm::Status error(const std::string& what, const PGresult* r) const;
   std::unique_ptr<PGconn, Deleter> conn_;
+};
+
+// Commands sent in libpq's pipeline mode: queued locally, then sent and
+// answered in one round trip by run(). Keep batches to a few hundred commands
+// (the caller flushes): results are read only at run(), and a server blocked
+// on a full socket would stop reading our commands.
+class PgBatch {
+ public:
+  explicit PgBatch(PgConn* conn) : conn_(conn) {}
+  // A statement to prepare (its result is checked, not returned).
+  void prepare(const std::string& name, const std::string& sql);
+  // A prepared statement to run; its result is returned by run(), in order.
+  void exec_prepared(const std::string& name, const std::vector<PgParam>& params);
+  size_t size() const { return commands_.size(); }
+  bool empty() const { return commands_.empty(); }
+  // Sends everything, waits for all results, leaves pipeline mode. On
+  // success `results` holds one result per exec_prepared, in order. On the
+  // first failing command its error is returned (the commands after it were
+  // not run). The batch is empty afterwards either way.
+  ivm::Status run(std::vector<PgResult>* results);
+
+ private:
+  struct Command {
+    bool prepare = false;
+    std::string name;
+    std::string sql;
+    std::vector<PgParam> params;
+  };
+  PgConn* conn_;
+  std::vector<Command> commands_;
 };
 
 // COPY text format for one field: \N for NULL, backslash escapes for \, tab,

@@ -175,27 +175,62 @@ ivm::Result<SinkState> TableSink::open() {
 }
 
 void TableSink::close() {
+  pipeline_.reset();
+  expected_.clear();
+  prepared_in_pipeline_.clear();
   conn_ = PgConn();
   prepared_.clear();
   open_ = false;
+}
+
+ivm::Status TableSink::check_affected(const PGresult* r, int64_t expected, const std::string& what) {
+  int64_t n = PgConn::affected(r);
+  counters_.rows_written += static_cast<uint64_t>(n);
+  if (expected >= 0 && n != expected) {
+    return diverged(what + " in " + describe() + " touched " + std::to_string(n) + " rows instead of " +
+                    std::to_string(expected) + ": the table no longer matches the view (changed outside rindle?)");
+  }
+  return ivm::Status::Ok();
 }
 
 ivm::Status TableSink::run(const std::string& sql, const std::vector<PgParam>& params, int64_t expected,
                            const char* what) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
-    std::string name = "rindle_" + std::to_string(prepared_.size());
-    RINDLE_RETURN_IF_ERROR(conn_.prepare(name, sql));
+    std::string name = "rindle_" + std::to_string(next_statement_++);
+    if (pipeline_) {
+      pipeline_->prepare(name, sql);
+      prepared_in_pipeline_.push_back(sql);
+    } else {
+      RINDLE_RETURN_IF_ERROR(conn_.prepare(name, sql));
+    }
     it = prepared_.emplace(sql, name).first;
   }
-  ivm::Result<PgResult> r = conn_.exec_prepared(it->second, params);
   ++counters_.statements;
+  if (pipeline_) {
+    pipeline_->exec_prepared(it->second, params);
+    expected_.emplace_back(expected, what);
+    return pipeline_->size() >= 256 ? flush_pipeline() : ivm::Status::Ok();
+  }
+  ivm::Result<PgResult> r = conn_.exec_prepared(it->second, params);
   if (!r.ok()) return ivm::Status(r.status().code(), std::string(what) + " in " + describe() + ": " + r.status().message());
-  int64_t n = PgConn::affected(r->get());
-  counters_.rows_written += static_cast<uint64_t>(n);
-  if (expected >= 0 && n != expected) {
-    return diverged(std::string(what) + " in " + describe() + " touched " + std::to_string(n) + " rows instead of " +
-                std::to_string(expected) + ": the table no longer matches the view (changed outside rindle?)");
+  return check_affected(r->get(), expected, what);
+}
+
+ivm::Status TableSink::flush_pipeline() {
+  std::vector<PgResult> results;
+  ivm::Status s = pipeline_->run(&results);
+  std::vector<std::pair<int64_t, std::string>> expected;
+  expected.swap(expected_);
+  if (!s.ok()) {
+    // Statements prepared in a failed pipeline may not exist: prepare them again next time.
+    for (const std::string& sql : prepared_in_pipeline_) prepared_.erase(sql);
+    prepared_in_pipeline_.clear();
+    return ivm::Status(s.code(), "writing " + describe() + ": " + s.message());
+  }
+  prepared_in_pipeline_.clear();
+  for (size_t i = 0; i < results.size() && i < expected.size(); ++i) {
+    RINDLE_RETURN_IF_ERROR(check_affected(results[i].get(), expected[i].first, expected[i].second));
   }
   return ivm::Status::Ok();
 }
@@ -268,8 +303,20 @@ ivm::Status TableSink::write(std::span<const ViewTxn* const> txns) {
   }
   ivm::Status s = in_transaction([&]() -> ivm::Status {
     RINDLE_RETURN_IF_ERROR(lock_progress());
-    for (const ViewTxn* t : txns) RINDLE_RETURN_IF_ERROR(shape_.ordered ? apply_ordered(*t) : apply(*t));
-    return save_progress(txns.back()->lsn);
+    // Every statement of the run goes through the pipeline; the results are
+    // checked before COMMIT, so a divergence still commits nothing.
+    pipeline_ = std::make_unique<PgBatch>(&conn_);
+    ivm::Status st;
+    for (const ViewTxn* t : txns) {
+      st = shape_.ordered ? apply_ordered(*t) : apply(*t);
+      if (!st.ok()) break;
+    }
+    if (st.ok()) st = save_progress(txns.back()->lsn);
+    if (st.ok()) st = flush_pipeline();
+    pipeline_.reset();
+    expected_.clear();
+    prepared_in_pipeline_.clear();
+    return st;
   });
   if (s.ok()) durable_ = txns.back()->lsn;
   return s;

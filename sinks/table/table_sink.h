@@ -32,6 +32,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "sinks/sink.h"
@@ -79,9 +80,13 @@ class TableSink final : public SinkWriter {
   ivm::Status insert_row(const ivm::Row& row, int64_t position);
   ivm::Status delete_row(const ivm::Row& row);
   ivm::Status update_row(const ivm::Row& row);
-  // Prepares `sql` once per connection; runs it; checks the affected rows
-  // (expected < 0: any).
+  // Prepares `sql` once per connection and runs it, checking the affected
+  // rows (expected < 0: any). Inside write() statements are queued in a
+  // pipeline (one round trip per few hundred statements) and checked when it
+  // is flushed.
   ivm::Status run(const std::string& sql, const std::vector<PgParam>& params, int64_t expected, const char* what);
+  ivm::Status flush_pipeline();
+  ivm::Status check_affected(const PGresult* r, int64_t expected, const std::string& what);
   ivm::Status in_transaction(const std::function<ivm::Status()>& body);
 
   std::string target() const;    // "schema"."table"
@@ -94,6 +99,12 @@ class TableSink final : public SinkWriter {
   std::vector<int> value_columns_;  // non-key columns
   PgConn conn_;
   std::map<std::string, std::string> prepared_;  // SQL -> statement name
+  uint64_t next_statement_ = 0;                  // statement names are never reused
+  // During write(): the pipeline, what each queued statement must affect, and
+  // the statements prepared in it (forgotten if it fails).
+  std::unique_ptr<PgBatch> pipeline_;
+  std::vector<std::pair<int64_t, std::string>> expected_;
+  std::vector<std::string> prepared_in_pipeline_;
   Lsn durable_ = 0;
   bool open_ = false;
   bool recreate_ = false;  // the existing table has other columns: replace() recreates it

@@ -290,3 +290,17 @@ TEST_CASE("regression (fuzzer): input on which yaml-cpp's LoadAll never returns 
 
 }  // namespace
 }  // namespace rindle::config
+
+namespace rindle::config {
+namespace {
+
+TEST_CASE("secret keys are redacted in printed values; no key of today's table holds a secret inline") {
+  KeyDef k = *find_key("source.password_env");
+  k.opt.secret = true;
+  CHECK(format_value(k, KeyValue(std::string("hunter2"))) == "<redacted>");
+  for (const KeyDef& key : key_table()) CHECK_MESSAGE(!key.opt.secret, key.path);  // passwords come from env/files
+  CHECK(find_key("source.password")->type == KeyType::kForbidden);
+}
+
+}  // namespace
+}  // namespace rindle::config

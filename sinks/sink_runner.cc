@@ -84,10 +84,17 @@ void SinkRunner::want_replace_locked(const std::string& why) {
   set_status(SinkStatus::kReplacing, why);
 }
 
+bool SinkRunner::refused_locked() const {
+  return stopping_ || replace_wanted_ || health_.status == SinkStatus::kDetached;
+}
+
+bool SinkRunner::settled_locked() const {
+  return (queue_.empty() && !in_flight_) || replace_wanted_ || stopping_ || health_.status == SinkStatus::kDetached;
+}
+
 bool SinkRunner::submit(std::shared_ptr<const ViewTxn> txn, const std::function<bool()>& keep_waiting) {
   MutexLock l(mu_);
-  auto refused = [&] { return stopping_ || replace_wanted_ || health_.status == SinkStatus::kDetached; };
-  while (!refused() && !queue_.empty() &&
+  while (!refused_locked() && !queue_.empty() &&
          (queue_.size() >= options_.queue_transactions || queued_bytes_ + txn->bytes > options_.queue_bytes)) {
     if (!l.wait_until(cv_, Clock::now() + std::chrono::milliseconds(100)) && keep_waiting) {
       // Call the hook without the lock: it may publish health, which reads this runner.
@@ -97,7 +104,7 @@ bool SinkRunner::submit(std::shared_ptr<const ViewTxn> txn, const std::function<
       if (!go_on) return false;
     }
   }
-  if (refused()) return false;
+  if (refused_locked()) return false;
   last_submitted_ = txn->lsn;
   queued_bytes_ += txn->bytes;
   if (tracker_) tracker_->submitted(id_, txn->lsn);
@@ -133,12 +140,8 @@ void SinkRunner::submit_replace(Lsn lsn, std::vector<ivm::Row> rows) {
 
 bool SinkRunner::flush(Clock::time_point deadline) {
   MutexLock l(mu_);
-  auto settled = [&] {
-    return (queue_.empty() && !in_flight_) || replace_wanted_ || stopping_ ||
-           health_.status == SinkStatus::kDetached;
-  };
-  while (!settled()) {
-    if (!l.wait_until(cv_, deadline) && !settled()) return false;
+  while (!settled_locked()) {
+    if (!l.wait_until(cv_, deadline) && !settled_locked()) return false;
   }
   return queue_.empty() && !in_flight_;
 }

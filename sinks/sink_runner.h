@@ -156,6 +156,10 @@ class SinkRunner {
     SinkStatus from, to;
     std::string why;
   };
+  // submit() drops the transaction: stopping, detached, or a rebuild is wanted.
+  bool refused_locked() const REQUIRES(mu_);
+  // flush() may return: nothing pending, or nothing that will be written.
+  bool settled_locked() const REQUIRES(mu_);
   void set_status(SinkStatus s, const std::string& why) REQUIRES(mu_);
   void drop_queue_locked() REQUIRES(mu_);
   void want_replace_locked(const std::string& why) REQUIRES(mu_);

@@ -141,9 +141,13 @@ ivm::Status Pipeline::checkpoint(Clock::time_point deadline) {
   }
   ivm::Result<CheckpointInfo> info = write_checkpoint(options_.state_dir, *engine_, engine_lsn_, options_.fingerprint);
   if (!info.ok()) {
-    spdlog::error("checkpoint at {} failed: {}", sinks::lsn_to_text(engine_lsn_), info.status().message());
+    checkpoint_error_ = info.status().message();
+    checkpoint_retry_at_ = Clock::now() + std::min<Clock::duration>(options_.checkpoint_interval, std::chrono::seconds(10));
+    spdlog::error("checkpoint at {} failed (the slot keeps WAL since {}; retrying): {}", sinks::lsn_to_text(engine_lsn_),
+                  sinks::lsn_to_text(checkpoint_lsn_), checkpoint_error_);
     return info.status();
   }
+  checkpoint_error_.clear();
   checkpoint_lsn_ = engine_lsn_;
   has_checkpoint_ = true;
   changes_since_checkpoint_ = 0;
@@ -162,7 +166,8 @@ ivm::Status Pipeline::checkpoint(Clock::time_point deadline) {
 }
 
 bool Pipeline::due_for_checkpoint() const {
-  if (options_.state_dir.empty() || engine_lsn_ == checkpoint_lsn_) return false;
+  if (options_.state_dir.empty() || engine_lsn_ == checkpoint_lsn_ || dispatch_incomplete_) return false;
+  if (Clock::now() < checkpoint_retry_at_) return false;
   if (options_.checkpoint_changes > 0 && changes_since_checkpoint_ >= options_.checkpoint_changes) return true;
   return Clock::now() - last_checkpoint_ >= options_.checkpoint_interval;
 }
@@ -249,6 +254,7 @@ void Pipeline::publish(Phase phase, const std::string& message) {
   HealthSnapshot s;
   s.phase = phase;
   s.message = message;
+  if (s.message.empty() && !checkpoint_error_.empty()) s.message = "the last checkpoint failed: " + checkpoint_error_;
   if (source_) s.source = source_->health();
   if (metrics_) {
     metrics_->lag_bytes.Set(static_cast<double>(s.source.lag_bytes));

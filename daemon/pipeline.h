@@ -150,6 +150,9 @@ class Pipeline {
   bool dispatch_incomplete_ = false;
   const std::atomic<bool>* stop_ = nullptr;  // during run()
   std::chrono::steady_clock::time_point last_checkpoint_;
+  // After a failed checkpoint (disk full, ...), the next attempt waits until then.
+  std::chrono::steady_clock::time_point checkpoint_retry_at_{};
+  std::string checkpoint_error_;
   std::chrono::steady_clock::time_point last_publish_;
   TxnSource* source_ = nullptr;  // during run()
   Phase phase_ = Phase::kStarting;

@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -323,6 +326,44 @@ TEST_CASE("views added and removed while running; health reports failed views an
   std::string text = metrics.serialize();
   CHECK(text.find("rindle_source_transactions_total " + std::to_string(w.batches.size())) != std::string::npos);
   CHECK(text.find("rindle_sink_committed_lsn{sink=\"memory\",view=\"late\"}") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace rindle::daemon
+
+namespace rindle::daemon {
+namespace {
+
+TEST_CASE("a failing checkpoint is reported; nothing is acknowledged past the state on disk") {
+  Workload w(sinks::testing::seed_from_env(51), 2, 60);
+  TempDir dir;
+  PipelineOptions po;
+  po.state_dir = dir.path;
+  po.checkpoint_changes = 1;  // due after every transaction
+  po.start_lsn = 1;
+  HealthBoard board;
+  Pipeline p(w.make_engine(), po, nullptr, &board, nullptr);
+  std::vector<std::shared_ptr<sinks::MemoryStore>> stores;
+  for (size_t i = 0; i < w.queries.size(); ++i) stores.push_back(std::make_shared<sinks::MemoryStore>());
+  add_views(p, w, stores);
+  // A directory where the temporary file goes makes every write fail.
+  std::string tmp = dir.path + "/" + kCheckpointFile + ".tmp";
+  REQUIRE(::mkdir(tmp.c_str(), 0700) == 0);
+  ListSource src(&w.batches);
+  std::atomic<bool> stop{false};
+  std::string message;
+  ivm::Status st = p.run(src, stop, [&] {
+    if (src.exhausted()) {
+      p.publish(Phase::kRunning);
+      message = board.snapshot().message;
+      stop = true;
+    }
+  });
+  CHECK(!st.ok());  // the final checkpoint failed too
+  CHECK(message.find("the last checkpoint failed") != std::string::npos);
+  CHECK(p.checkpoint_lsn() == 1);
+  CHECK(src.acked() <= 1);  // nothing acknowledged past the state that is on disk
+  ::rmdir(tmp.c_str());
 }
 
 }  // namespace

@@ -291,6 +291,13 @@ const Row* Engine::lookup(std::string_view table, const Row& key) const {
   return id < 0 ? nullptr : impl_->tables[id]->find(key);
 }
 
+Status Engine::scan_table(std::string_view table, const std::function<void(const Row&)>& f) const {
+  int id = impl_->table_id(table);
+  if (id < 0) return Status(Code::kNotFound, "unknown table \"" + std::string(table) + "\"");
+  impl_->tables[id]->for_each([&](const Row& r) { f(r); });
+  return Status::Ok();
+}
+
 const WorkCounters& Engine::counters() const { return impl_->counters; }
 
 TableStats Engine::table_stats(std::string_view table) const {

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -156,6 +157,11 @@ class Engine {
   // The stored row of a table with this primary key, or nullptr (used to fill
   // unchanged TOASTed columns). The pointer lives until the next mutation.
   const Row* lookup(std::string_view table, const Row& key) const;
+  // Calls f once for every stored row of the table, in unspecified order (the
+  // daemon's checkpoints read tables this way). kNotFound if the table is
+  // unknown. Each row reference is valid only during its call; f must not
+  // mutate the engine.
+  Status scan_table(std::string_view table, const std::function<void(const Row&)>& f) const;
 
   const WorkCounters& counters() const;
   TableStats table_stats(std::string_view table) const;

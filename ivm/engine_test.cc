@@ -255,3 +255,19 @@ TEST_CASE("one change in a large join costs the same work as in a small one") {
 
 }  // namespace
 }  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+TEST_CASE("scan_table visits every stored row after changes; unknown table is kNotFound") {
+  Fixture f;
+  f.apply({ins("t", {I(4), I(40), T("z")}), del("t", {I(2)}), upd("t", {I(1)}, {I(1), I(11), T("x")})});
+  std::vector<Row> rows;
+  REQUIRE(f.e.scan_table("t", [&](const Row& r) { rows.push_back(r); }).ok());
+  CHECK(render(rows) == std::vector<std::string>{"(1, 11, 'x')", "(3, NULL, 'x')", "(4, 40, 'z')"});
+  Status s = f.e.scan_table("nope", [](const Row&) {});
+  CHECK(s.code() == Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace rindle::ivm

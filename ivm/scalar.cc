@@ -266,6 +266,11 @@ Result<Type> sql_call_type(std::string_view name, const std::vector<Type>& args)
     if (args[0] != Type::kNull && !is_numeric_type(args[0])) return wrong(args[0]);
     return args[0] == Type::kNull ? Type::kFloat64 : args[0];
   }
+  if (name == "int2" || name == "int4") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 1));
+    if (args[0] != Type::kNull && args[0] != Type::kInt64) return wrong(args[0]);
+    return Type::kInt64;
+  }
   if (name == "round") {
     RINDLE_RETURN_IF_ERROR(arity(1, 2));
     if (args[0] != Type::kNull && !is_numeric_type(args[0])) return wrong(args[0]);
@@ -331,6 +336,14 @@ Result<Value> sql_call(std::string_view name, const std::vector<Value>& args) {
     std::string s(a.as_bytes());
     for (char& c : s) c = name == "lower" ? ascii_lower(c) : ascii_upper(c);
     return Value::text(s);
+  }
+  if (name == "int2" || name == "int4") {
+    const int64_t i = a.as_int64();
+    if (name == "int2" && (i < -32768 || i > 32767)) return Status(Code::kDataError, "smallint out of range");
+    if (name == "int4" && (i < -2147483648LL || i > 2147483647LL)) {
+      return Status(Code::kDataError, "integer out of range");
+    }
+    return a;
   }
   if (name == "length") {
     return Value::int64(a.type() == Type::kBytea ? static_cast<int64_t>(a.as_bytes().size()) : utf8_length(a.as_bytes()));

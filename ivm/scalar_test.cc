@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 namespace rindle::ivm {
 namespace {
 
@@ -20,6 +22,66 @@ TEST_CASE("int2() and int4() range-check integer results as PostgreSQL's 16- and
   CHECK(*sql_call_type("int4", {Type::kInt64}) == Type::kInt64);
   CHECK(!sql_call_type("int4", {Type::kText}).ok());
   CHECK(!sql_call_type("int2", {Type::kInt64, Type::kInt64}).ok());
+}
+
+}  // namespace
+}  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+Result<Value> like(const char* t, const char* p, bool ci = false) {
+  return sql_like(Value::text(t), Value::text(p), ci);
+}
+
+TEST_CASE("LIKE matches as PostgreSQL's MatchText, including its trailing-escape error") {
+  CHECK(like("abc", "a%")->as_bool());
+  CHECK(like("abc", "_b_")->as_bool());
+  CHECK(!like("abc", "a_")->as_bool());
+  CHECK(like("a%c", "a\\%c")->as_bool());
+  CHECK(!like("abc", "a\\%c")->as_bool());
+  CHECK(like("héllo", "h_llo")->as_bool());  // _ is one character, not one byte
+  CHECK(like("ABC", "a%c", true)->as_bool());
+  CHECK(!like("ÉA", "éa", true)->as_bool());  // ASCII-only case folding (LC_CTYPE C)
+  CHECK(like("", "%")->as_bool());
+  CHECK(like("aaa", "%a%a%a%")->as_bool());
+  CHECK(!like("aa", "%a%a%a%")->as_bool());
+  // psql: SELECT 'b' LIKE 'a\'; -> f   SELECT 'a' LIKE 'a\'; -> f   SELECT '' LIKE '\'; -> f
+  CHECK(!like("b", "a\\")->as_bool());
+  CHECK(!like("a", "a\\")->as_bool());
+  CHECK(!like("", "\\")->as_bool());
+  // psql: SELECT 'ab' LIKE '%\'; SELECT 'abc' LIKE 'a%\'; SELECT 'ab' LIKE 'a\'; -> ERROR
+  for (const char* p : {"%\\", "a%\\", "a\\"}) {
+    Result<Value> r = like(p[0] == 'a' && p[1] == '\\' ? "ab" : "abc", p);
+    REQUIRE(!r.ok());
+    CHECK(r.status().code() == Code::kDataError);
+    CHECK(r.status().message() == "LIKE pattern must not end with escape character");
+  }
+  CHECK(sql_like(Value::null(), Value::text("%"), false)->is_null());
+}
+
+TEST_CASE("text || value casts the value to text: 'x' || true is xtrue") {
+  CHECK(sql_concat(Value::text("x"), Value::boolean(true))->as_bytes() == "xtrue");
+  CHECK(sql_concat(Value::boolean(false), Value::text("x"))->as_bytes() == "falsex");
+  CHECK(sql_concat(Value::text("x"), Value::int64(5))->as_bytes() == "x5");
+  CHECK(sql_concat(Value::text("x"), Value::null())->is_null());
+}
+
+TEST_CASE("float8 arithmetic raises PostgreSQL's overflow and underflow errors") {
+  // psql: SELECT 1e-200::float8 * 1e-200::float8; -> ERROR: value out of range: underflow
+  Result<Value> under = sql_arith(ArithOp::kMul, Value::float64(1e-200), Value::float64(1e-200));
+  REQUIRE(!under.ok());
+  CHECK(under.status().message() == "value out of range: underflow");
+  CHECK(sql_arith(ArithOp::kDiv, Value::float64(1e-200), Value::float64(1e200)).status().message() ==
+        "value out of range: underflow");
+  CHECK(sql_arith(ArithOp::kMul, Value::float64(1e-300), Value::float64(0))->as_float64() == 0);
+  CHECK(sql_arith(ArithOp::kDiv, Value::float64(0), Value::float64(3))->as_float64() == 0);
+  CHECK(sql_arith(ArithOp::kMul, Value::float64(1e300), Value::float64(1e300)).status().message() ==
+        "value out of range: overflow");
+  CHECK(sql_arith(ArithOp::kDiv, Value::float64(1), Value::float64(0)).status().message() == "division by zero");
+  Result<Value> nan = sql_arith(ArithOp::kDiv, Value::float64(std::nan("")), Value::float64(0));
+  REQUIRE(nan.ok());  // psql: SELECT 'NaN'::float8 / 0; -> NaN
+  CHECK(std::isnan(nan->as_float64()));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "config/sql/compile.h"
 
+#include <algorithm>
 #include <cctype>
+#include <functional>
+#include <map>
 
 #include "config/sql/translate_internal.h"
 #include "ivm/engine.h"
@@ -28,6 +31,56 @@ Status locate(const Status& s, const Translator& t) {
     }
   }
   return Status(s.code(), t.where(0) + ": " + m);
+}
+
+// A key the engine's planner does not see: output columns equal (by inner-join
+// ON or WHERE equalities, which hold on every output row) to each primary-key
+// column of each FROM table. For one plain SELECT without aggregates or DISTINCT.
+std::vector<int> key_by_equalities(const ivm::Query& q, const Catalog& catalog) {
+  if (q.selects.size() != 1) return {};
+  const ivm::Select& s = q.selects[0];
+  if (s.distinct || !s.group_by.empty() || s.having) return {};
+  std::map<std::string, std::string> parent;
+  std::function<std::string(const std::string&)> find = [&](const std::string& x) -> std::string {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return x;
+    return it->second = find(it->second);
+  };
+  auto name = [](const ivm::Expr& e) { return e.table + "." + e.name; };
+  auto equalities = [&](const ivm::Expr& cond) {
+    std::vector<const ivm::Expr*> stack = {&cond};
+    while (!stack.empty()) {
+      const ivm::Expr* e = stack.back();
+      stack.pop_back();
+      if (e->kind == ivm::ExprKind::kAnd) {
+        for (const ivm::Expr& a : e->args) stack.push_back(&a);
+      } else if (e->kind == ivm::ExprKind::kCompare && e->cmp == ivm::CmpOp::kEq &&
+                 e->args[0].kind == ivm::ExprKind::kColumn && e->args[1].kind == ivm::ExprKind::kColumn) {
+        parent[find(name(e->args[0]))] = find(name(e->args[1]));
+      }
+    }
+  };
+  if (s.where) equalities(*s.where);
+  for (const ivm::TableRef& t : s.from) {
+    if (t.join == ivm::JoinKind::kInner && t.on) equalities(*t.on);
+  }
+  std::vector<int> key;
+  for (const ivm::TableRef& t : s.from) {
+    size_t dot = t.table.find('.');
+    const TableInfo* info = catalog.find(t.table.substr(0, dot), t.table.substr(dot + 1));
+    if (!info) return {};
+    for (int pk : info->primary_key) {
+      std::string cls = find(t.visible_name() + "." + info->columns[pk].name);
+      int found = -1;
+      for (size_t i = 0; i < s.items.size() && found < 0; ++i) {
+        const ivm::Expr& e = s.items[i].expr;
+        if (e.kind == ivm::ExprKind::kColumn && find(name(e)) == cls) found = static_cast<int>(i);
+      }
+      if (found < 0) return {};
+      if (std::find(key.begin(), key.end(), found) == key.end()) key.push_back(found);
+    }
+  }
+  return key;
 }
 
 }  // namespace
@@ -76,6 +129,9 @@ ivm::Result<ViewDef> compile_view(const SqlSource& source, const Catalog& catalo
     }
   }
   def.query.key = options.key;
+  if (def.query.key.empty()) {
+    for (int k : key_by_equalities(def.query, catalog)) def.query.key.push_back(def.columns[k].name);
+  }
 
   // The engine plans the query against the sources: what it accepts is the view.
   ivm::Engine engine;
@@ -103,11 +159,11 @@ ivm::Result<ViewDef> compile_view(const SqlSource& source, const Catalog& catalo
   def.key = info->key;
   if (def.key.empty() && !def.at_most_one_row) {
     return t.error(Code::kInvalid, 0,
-                   view + " has no key rindle can derive (it needs the primary key of every joined table as a "
-                          "plain output column, GROUP BY columns all in the output, or SELECT DISTINCT): "
-                          "declare key: with output columns that identify a row");
+                   view + " has no key rindle can derive (it needs the primary key of every joined table as an "
+                          "output column, or a column equal to it by a join or WHERE equality; all GROUP BY columns "
+                          "in the output; or SELECT DISTINCT): declare key: with output columns that identify a row");
   }
-  if (options.key.empty()) {
+  if (def.query.key.empty()) {
     for (int k : def.key) def.query.key.push_back(def.columns[k].name);
   }
   return def;

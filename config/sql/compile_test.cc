@@ -144,8 +144,13 @@ TEST_CASE("keys: primary keys, GROUP BY columns, DISTINCT columns, explicit keys
   CHECK(key("select id, note from orders union all select id, name from customers", {"id", "note"}) == "id,note");
   CHECK(key("select note from orders") ==
         "error: views.yaml:10:7: view \"top\" has no key rindle can derive (it needs the primary key of every "
-        "joined table as a plain output column, GROUP BY columns all in the output, or SELECT DISTINCT): declare "
-        "key: with output columns that identify a row");
+        "joined table as an output column, or a column equal to it by a join or WHERE equality; all GROUP BY "
+        "columns in the output; or SELECT DISTINCT): declare key: with output columns that identify a row");
+  // Equalities carry keys: c.id = o.customer_id, and USING.
+  CHECK(key("select o.id, o.customer_id from orders o join customers c on c.id = o.customer_id") == "id,customer_id");
+  CHECK(key("select id, name from orders join customers using (id)") == "id");
+  CHECK(key("select o.id from orders o, customers c where c.id = o.id") == "id");
+  CHECK(key("select o.id from orders o left join customers c on c.id = o.id").find("has no key") != std::string::npos);
   CHECK(key("select id from orders union all select id from customers") .find("view \"top\" has no key") !=
         std::string::npos);
   CHECK(key("select id from orders", {"nope"}) ==

@@ -86,3 +86,25 @@ TEST_CASE("float8 arithmetic raises PostgreSQL's overflow and underflow errors")
 
 }  // namespace
 }  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+TEST_CASE("dates and timestamps of 1 BC read back (astronomical year 0), year 0 itself does not exist") {
+  // psql: SELECT '0001-01-01 BC'::date, '0001-01-01 BC'::date - 1;  -> 0001-01-01 BC | 0002-12-31 BC
+  Result<Value> d = from_text(Type::kDate, "0001-01-01 BC");
+  REQUIRE(d.ok());
+  CHECK(to_text(*d) == "0001-01-01 BC");
+  CHECK(to_text(Value::date(static_cast<int32_t>(d->as_int64() - 1))) == "0002-12-31 BC");
+  CHECK(to_text(*from_text(Type::kDate, "0001-12-31 BC")) == "0001-12-31 BC");
+  CHECK(to_text(*from_text(Type::kDate, "0005-02-29 BC")) == "0005-02-29 BC");  // 5 BC is astronomical -4: leap
+  CHECK(!from_text(Type::kDate, "0004-02-29 BC").ok());
+  CHECK(!from_text(Type::kDate, "0000-01-01").ok());
+  CHECK(!from_text(Type::kDate, "0000-01-01 BC").ok());
+  Result<Value> ts = from_text(Type::kTimestamp, "0001-06-30 12:00:00 BC");
+  REQUIRE(ts.ok());
+  CHECK(to_text(*ts) == "0001-06-30 12:00:00 BC");
+}
+
+}  // namespace
+}  // namespace rindle::ivm

@@ -91,6 +91,12 @@ ivm::Result<ViewDef> compile_view(const SqlSource& source, const Catalog& catalo
   RINDLE_ASSIGN_OR_RETURN(SelectResult r, t.statement(tree));
   const std::string view = "view \"" + options.view_name + "\"";
 
+  for (size_t i = 0; i < t.param_types().size(); ++i) {
+    if (t.param_types()[i].kind == Kind::kUnknown) {
+      return t.error(Code::kInvalid, 0, view + ": parameter $" + std::to_string(i + 1) + " is given but not used");
+    }
+  }
+
   ViewDef def;
   def.name = options.view_name;
   def.query = std::move(r.query);
@@ -157,6 +163,14 @@ ivm::Result<ViewDef> compile_view(const SqlSource& source, const Catalog& catalo
   }
   def.ordered = info->ordered;
   def.key = info->key;
+  if (options.key.empty() && !r.group_key.empty() && r.group_key != def.key) {  // the grouping as written
+    def.key = r.group_key;
+    def.query.key.clear();
+    for (int k : def.key) def.query.key.push_back(def.columns[k].name);
+    engine.drop_view(*id).ok();
+    ivm::Result<ivm::ViewId> again = engine.add_view(options.view_name, def.query, def.params);
+    if (!again.ok()) return locate(again.status(), t);
+  }
   if (def.key.empty() && !def.at_most_one_row) {
     return t.error(Code::kInvalid, 0,
                    view + " has no key rindle can derive (it needs the primary key of every joined table as an "

@@ -157,14 +157,6 @@ Result<SelectResult> Translator::statement(const Json& tree) {
   }
   RINDLE_ASSIGN_OR_RETURN(SelectResult r, select(body(*stmt), nullptr));
   RINDLE_RETURN_IF_ERROR(resolve_outputs(&r));
-  if (typed()) {
-    for (size_t i = 0; i < param_types_.size(); ++i) {
-      if (param_types_[i].kind == Kind::kUnknown) {
-        return error(ivm::Code::kInvalid, 0, "could not determine data type of parameter $" + std::to_string(i + 1) +
-                                                 " (it is given but not used in a typed context)");
-      }
-    }
-  }
   return r;
 }
 

@@ -331,10 +331,7 @@ Status Translator::coerce(Typed* x, const SqlType& target, const char* what) {
 
 Status Translator::resolve_unknown_as_text(Typed* x) {
   if (!typed() || x->t.kind != Kind::kUnknown) return Status::Ok();
-  if (x->param > 0) {
-    return error(Code::kInvalid, x->loc, "could not determine data type of parameter $" + std::to_string(x->param));
-  }
-  return coerce(x, of_kind(Kind::kText), "value");
+  return coerce(x, of_kind(Kind::kText), "value");  // as PostgreSQL resolves untyped outputs and parameters
 }
 
 Status Translator::resolve_outputs(SelectResult* r) {
@@ -430,6 +427,10 @@ Result<Typed> Translator::compare(ivm::CmpOp op, Typed a, Typed b, int location)
   if (!typed() || any_kind(a) || any_kind(b)) return done(std::move(a), std::move(b));
   if (a.t.kind == Kind::kBpchar || b.t.kind == Kind::kBpchar) {
     return unsupported(location, "comparing character(n) (trailing-blank semantics; use varchar or text)");
+  }
+  if ((a.t.kind == Kind::kJsonb && (b.t.kind == Kind::kJsonb || is_unknown(b))) ||
+      (b.t.kind == Kind::kJsonb && is_unknown(a))) {
+    return unsupported(location, "comparing jsonb (jsonb equality is not byte equality)");
   }
   if (is_unknown(a) && is_unknown(b)) {  // 'a' = 'b' compares as text
     RINDLE_RETURN_IF_ERROR(resolve_unknown_as_text(&a));
@@ -803,9 +804,6 @@ Result<Typed> Translator::null_test(const Json& b) {
   const Json* arg = field(b, "arg");
   if (!arg) return error(Code::kInternal, loc(b), "malformed IS NULL in the parse tree");
   RINDLE_ASSIGN_OR_RETURN(Typed a, expr(*arg));
-  if (a.param > 0) {
-    return error(Code::kInvalid, a.loc, "could not determine data type of parameter $" + std::to_string(a.param));
-  }
   RINDLE_RETURN_IF_ERROR(resolve_unknown_as_text(&a));
   Expr e = make(ExprKind::kIsNull, {std::move(a.e)});
   e.negated = str_field(b, "nulltesttype") == "IS_NOT_NULL";
@@ -846,11 +844,6 @@ Result<SqlType> Translator::unify(std::vector<Typed*> values, const char* what, 
     }
   }
   for (Typed* v : values) {
-    if (v->param > 0 && common == Kind::kText && std::all_of(values.begin(), values.end(), [](Typed* x) {
-          return x->t.kind == Kind::kUnknown;
-        })) {
-      return error(Code::kInvalid, v->loc, "could not determine data type of parameter $" + std::to_string(v->param));
-    }
     int32_t typmod = v->t.typmod;
     RINDLE_RETURN_IF_ERROR(coerce(v, t, what));
     if (same) v->t.typmod = typmod;

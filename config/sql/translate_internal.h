@@ -68,6 +68,10 @@ struct SelectResult {
   ivm::Query query;
   std::vector<Typed> outputs;  // one per output column (the first block's names)
   bool at_most_one_row = false;
+  // A single grouped block whose GROUP BY expressions (as written) are all
+  // output columns: those columns (a key even when functionally dependent
+  // columns were added to the grouping).
+  std::vector<int> group_key;
 };
 
 class Translator {

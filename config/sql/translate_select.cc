@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "config/sql/translate_internal.h"
+#include "ivm/scalar.h"
 
 namespace rindle::sql {
 
@@ -357,6 +358,11 @@ Status Translator::limit_offset(const Json& b, ivm::Query* q) {
       return unsupported(at, std::string("a non-constant ") + what);
     }
     if (v.is_null()) return Status::Ok();
+    if (v.type() == ivm::Type::kNumeric || v.type() == ivm::Type::kFloat64) {  // cast to bigint, as PostgreSQL does
+      ivm::Result<ivm::Value> i = ivm::sql_cast(v, ivm::Type::kInt64);
+      if (!i.ok()) return error(Code::kInvalid, at, i.status().message());
+      v = *i;
+    }
     if (v.type() != ivm::Type::kInt64) return error(Code::kTypeMismatch, at, std::string(what) + " must be an integer");
     if (v.as_int64() < 0) return error(Code::kInvalid, at, std::string(what) + " must not be negative");
     *out = v.as_int64();
@@ -545,6 +551,49 @@ Result<SelectResult> Translator::block(const Json& b, const Scope* outer, const 
       RINDLE_RETURN_IF_ERROR(resolve_unknown_as_text(&o));
       RINDLE_RETURN_IF_ERROR(check_equality(o.t, o.loc, "DISTINCT"));
       if (typed()) s.items[i].expr = o.e;
+    }
+  }
+  // The group key as written: every GROUP BY expression is an output column.
+  for (const Expr& g : s.group_by) {
+    int found = -1;
+    for (size_t i = 0; i < s.items.size() && found < 0; ++i) {
+      if (s.items[i].expr == g) found = static_cast<int>(i);
+    }
+    if (found < 0) {
+      r.group_key.clear();
+      break;
+    }
+    r.group_key.push_back(found);
+  }
+  // PostgreSQL lets a grouped query read any column of a table whose primary
+  // key is grouped (functional dependency): group by those columns too, which
+  // forms the same groups.
+  if (typed() && !s.group_by.empty()) {
+    for (const ScopeItem& item : scope.items) {
+      bool pk_grouped = true;
+      for (int pk : item.table->primary_key) {
+        Expr c = ivm::col(item.emitted, item.table->columns[pk].name);
+        pk_grouped = pk_grouped && std::any_of(s.group_by.begin(), s.group_by.end(), [&](const Expr& g) {
+          return g == c;
+        });
+      }
+      if (!pk_grouped) continue;
+      std::vector<const Expr*> stack;
+      for (const ivm::SelectItem& it : s.items) stack.push_back(&it.expr);
+      if (s.having) stack.push_back(&*s.having);
+      for (const ivm::OrderItem& o : r.query.order_by) stack.push_back(&o.expr);
+      while (!stack.empty()) {
+        const Expr* e = stack.back();
+        stack.pop_back();
+        if (e->kind == ExprKind::kAgg) continue;
+        if (e->kind == ExprKind::kColumn && e->table == item.emitted &&
+            std::none_of(s.group_by.begin(), s.group_by.end(), [&](const Expr& g) { return g == *e; })) {
+          Expr c = *e;
+          c.pos = {};
+          s.group_by.push_back(std::move(c));
+        }
+        for (const Expr& a : e->args) stack.push_back(&a);
+      }
     }
   }
   r.at_most_one_row = aggregating && s.group_by.empty();

@@ -209,13 +209,19 @@ Result<Value> sql_arith(ArithOp op, const Value& a, const Value& b) {
   RINDLE_ASSIGN_OR_RETURN(Type rt, sql_arith_type(op, ta, tb));
   switch (rt) {
     case Type::kInt64:
-      if (ta == Type::kDate) return Value::int64(a.as_int64() - b.as_int64());  // date - date
+      if (ta == Type::kDate) {  // date - date
+        auto infinite = [](int64_t d) { return d == std::numeric_limits<int32_t>::max() || d == std::numeric_limits<int32_t>::min(); };
+        if (infinite(a.as_int64()) || infinite(b.as_int64())) return Status(Code::kDataError, "cannot subtract infinite dates");
+        return Value::int64(a.as_int64() - b.as_int64());
+      }
       return int_arith(op, a.as_int64(), b.as_int64());
     case Type::kFloat64: return float_arith(op, as_double(a), as_double(b));
     case Type::kNumeric: return numeric_arith(op, as_numeric(a), as_numeric(b));
     case Type::kDate: {
       int64_t d = ta == Type::kDate ? a.as_int64() : b.as_int64();
       int64_t n = ta == Type::kDate ? b.as_int64() : a.as_int64();
+      // +-infinity stays infinite (PostgreSQL's date_pli / date_mii).
+      if (d == std::numeric_limits<int32_t>::max() || d == std::numeric_limits<int32_t>::min()) return Value::date(static_cast<int32_t>(d));
       int64_t r = op == ArithOp::kAdd ? d + n : d - n;
       if (r <= std::numeric_limits<int32_t>::min() || r >= std::numeric_limits<int32_t>::max()) {
         return Status(Code::kDataError, "date out of range");

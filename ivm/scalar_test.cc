@@ -108,3 +108,24 @@ TEST_CASE("dates and timestamps of 1 BC read back (astronomical year 0), year 0 
 
 }  // namespace
 }  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+TEST_CASE("date arithmetic keeps infinite dates infinite and refuses to subtract them") {
+  // psql: SELECT 'infinity'::date + 3, '-infinity'::date - 1;  -> infinity | -infinity
+  Value inf = *from_text(Type::kDate, "infinity");
+  Value ninf = *from_text(Type::kDate, "-infinity");
+  CHECK(to_text(*sql_arith(ArithOp::kAdd, inf, Value::int64(3))) == "infinity");
+  CHECK(to_text(*sql_arith(ArithOp::kAdd, Value::int64(3), inf)) == "infinity");
+  CHECK(to_text(*sql_arith(ArithOp::kSub, ninf, Value::int64(1))) == "-infinity");
+  // psql: SELECT 'infinity'::date - '2024-01-01'::date;  -> ERROR: cannot subtract infinite dates
+  Result<Value> diff = sql_arith(ArithOp::kSub, inf, *from_text(Type::kDate, "2024-01-01"));
+  REQUIRE(!diff.ok());
+  CHECK(diff.status().code() == Code::kDataError);
+  CHECK(diff.status().message() == "cannot subtract infinite dates");
+  CHECK(sql_arith(ArithOp::kSub, *from_text(Type::kDate, "2024-01-02"), *from_text(Type::kDate, "2024-01-01"))->as_int64() == 1);
+}
+
+}  // namespace
+}  // namespace rindle::ivm

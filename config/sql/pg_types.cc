@@ -132,7 +132,7 @@ bool common_kind(const std::vector<Kind>& kinds, Kind* out, std::string* why) {
         *why = "mixing character(n) with other string types (trailing-blank semantics)";
         return false;
       }
-      t = Kind::kText;  // text and varchar: text, the preferred type
+      // text and varchar cast to each other implicitly: the first one stays (select_common_type).
     } else if (ct == 'D') {
       if (t == Kind::kTimestampTz || k == Kind::kTimestampTz) {
         *why = "mixing timestamp with time zone and " +

@@ -81,6 +81,7 @@ int numeric_rank(Kind k);
 
 // The common type of a list of known kinds (unknowns skipped by the caller),
 // PostgreSQL's select_common_type restricted to what the engine reproduces.
+// Order matters where PostgreSQL's does: text and varchar give the first of them.
 // Returns false and sets *why when PostgreSQL would refuse or the engine
 // could not reproduce the implicit casts (e.g. mixing timestamptz with
 // timestamp, which depends on the session TimeZone).

@@ -266,9 +266,6 @@ Status Translator::coerce(Typed* x, const SqlType& target, const char* what) {
   if (!is_text(result.kind)) result.collation.clear();
   if (x->literal) {
     if (x->e.value.is_null()) {
-      if (target.kind == Kind::kFloat4 || target.kind == Kind::kBpchar) {
-        return unsupported(x->loc, "a NULL of type " + target.display());
-      }
       Expr c = make(ExprKind::kCast, {x->e});
       c.cast_type = kind_info(target.kind).engine;
       c.pos = x->e.pos;
@@ -293,9 +290,6 @@ Status Translator::coerce(Typed* x, const SqlType& target, const char* what) {
     if (text) {
       RINDLE_ASSIGN_OR_RETURN(param_values_[n - 1], input_value(*text, pt, x->loc));
     } else {
-      if (target.kind == Kind::kFloat4 || target.kind == Kind::kBpchar) {
-        return unsupported(x->loc, "a parameter of type " + target.display());
-      }
       param_values_[n - 1] = ivm::Value::null();
       Expr c = make(ExprKind::kCast, {x->e});
       c.cast_type = kind_info(target.kind).engine;

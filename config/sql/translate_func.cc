@@ -127,8 +127,10 @@ Result<Typed> Translator::func_call(const Json& b) {
   } else if (name == "abs") {
     RINDLE_RETURN_IF_ERROR(arity(1, 1));
     if (known) {
+      if (args[0].t.kind == Kind::kUnknown) {  // PostgreSQL picks double precision, the preferred number type
+        RINDLE_RETURN_IF_ERROR(coerce(&args[0], of_kind(Kind::kFloat8), "abs"));
+      }
       Kind k = args[0].t.kind;
-      if (k == Kind::kUnknown) return error(Code::kTypeMismatch, at, "function abs(unknown) is not unique");
       if (k == Kind::kFloat4) return unsupported(at, "abs() of a real (float4) value");
       if (!is_number(k)) return no_function();
       r.t = of_kind(k);
@@ -136,8 +138,10 @@ Result<Typed> Translator::func_call(const Json& b) {
   } else {  // round
     RINDLE_RETURN_IF_ERROR(arity(1, 2));
     if (known) {
+      if (args[0].t.kind == Kind::kUnknown) {
+        RINDLE_RETURN_IF_ERROR(coerce(&args[0], of_kind(args.size() == 1 ? Kind::kFloat8 : Kind::kNumeric), "round"));
+      }
       Kind k = args[0].t.kind;
-      if (k == Kind::kUnknown) return error(Code::kTypeMismatch, at, "function round(unknown) is not unique");
       if (k == Kind::kFloat4) return unsupported(at, "round() of a real (float4) value");
       if (!is_number(k)) return no_function();
       if (args.size() == 1) {
@@ -193,8 +197,8 @@ Result<Typed> Translator::aggregate(const Json& b, ivm::AggFn fn, const std::str
   Typed a = std::move(ar).value();
   bool distinct = bool_field(b, "agg_distinct");
   if (typed() && a.t.kind != Kind::kAny) {
-    if (a.t.kind == Kind::kUnknown) {
-      if (fn != ivm::AggFn::kCount || a.param > 0) {
+    if (a.t.kind == Kind::kUnknown) {  // count, min and max take it as text, as PostgreSQL does
+      if (fn == ivm::AggFn::kSum || fn == ivm::AggFn::kAvg) {
         return error(Code::kTypeMismatch, at, "function " + name + "(unknown) is not unique");
       }
       RINDLE_RETURN_IF_ERROR(resolve_unknown_as_text(&a));

@@ -1,5 +1,6 @@
 // SELECT statements: blocks, FROM and name scopes, UNION ALL, ORDER BY, LIMIT.
 #include <algorithm>
+#include <functional>
 
 #include "config/sql/translate_internal.h"
 #include "ivm/scalar.h"
@@ -297,6 +298,9 @@ Status Translator::order_by(const Json& sort_clause, const std::vector<Typed>& o
     if (nulls == "SORTBY_NULLS_FIRST") o.nulls_first = true;
     if (nulls == "SORTBY_NULLS_LAST") o.nulls_first = false;
     int output = -1;  // 0-based output column it names
+    if (kind(*node) == "A_Const" && !field(body(*node), "ival")) {
+      return error(Code::kInvalid, at, "non-integer constant in ORDER BY");
+    }
     if (kind(*node) == "A_Const" && field(body(*node), "ival")) {
       RINDLE_ASSIGN_OR_RETURN(int64_t n, integer_literal(body(*node)));
       if (!outputs.empty() && (n < 1 || n > static_cast<int64_t>(outputs.size()))) {
@@ -507,6 +511,7 @@ Result<SelectResult> Translator::block(const Json& b, const Scope* outer, const 
     if (gk == "GroupingSet") return unsupported(gat, "GROUPING SETS / ROLLUP / CUBE");
     aggregating = true;
     const Typed* target = nullptr;
+    if (gk == "A_Const" && !field(body(g), "ival")) return error(Code::kInvalid, gat, "non-integer constant in GROUP BY");
     if (gk == "A_Const" && field(body(g), "ival")) {
       RINDLE_ASSIGN_OR_RETURN(int64_t n, integer_literal(body(g)));
       if (n < 1 || n > static_cast<int64_t>(r.outputs.size())) {
@@ -645,12 +650,60 @@ Result<SelectResult> Translator::set_operation(const Json& b, const Scope* outer
   SelectResult r;
   r.outputs = branches[0].outputs;
   if (typed()) {
+    // PostgreSQL resolves the column types pair by pair up the UNION tree
+    // (two untyped columns become text at the first pair), then casts each
+    // branch to the result.
+    size_t next_leaf = 0;
+    std::function<Result<std::vector<SqlType>>(const Json&)> resolve =
+        [&](const Json& n) -> Result<std::vector<SqlType>> {
+      std::string op = str_field(n, "op");
+      if (op.empty() || op == "SETOP_NONE") {
+        std::vector<SqlType> types;
+        for (const Typed& o : branches[next_leaf].outputs) types.push_back(o.t);
+        ++next_leaf;
+        return types;
+      }
+      RINDLE_ASSIGN_OR_RETURN(std::vector<SqlType> l, resolve(*field(n, "larg")));
+      int right_at = next_leaf < branches.size() && !branches[next_leaf].outputs.empty()
+                         ? branches[next_leaf].outputs[0].loc : first_location(n);
+      RINDLE_ASSIGN_OR_RETURN(std::vector<SqlType> rt, resolve(*field(n, "rarg")));
+      for (size_t c = 0; c < l.size(); ++c) {
+        const SqlType& a = l[c];
+        const SqlType& b2 = rt[c];
+        if (a.kind == Kind::kUnknown && b2.kind == Kind::kUnknown) {
+          l[c] = of_kind(Kind::kText);
+          continue;
+        }
+        Kind common;
+        std::string why;
+        if (!common_kind({a.kind, b2.kind}, &common, &why)) {
+          if (why.find("cannot be matched") != std::string::npos) {
+            return error(Code::kTypeMismatch, right_at, "UNION types " + why);
+          }
+          return unsupported(right_at, "UNION: " + why);
+        }
+        SqlType t = of_kind(common);
+        t.typmod = a.kind == b2.kind && a.typmod == b2.typmod ? a.typmod : -1;
+        if (is_text(common)) {
+          if (!a.collation.empty() && !b2.collation.empty() && a.collation != b2.collation) {
+            return error(Code::kTypeMismatch, right_at, "collation mismatch in UNION");
+          }
+          t.collation = a.collation.empty() ? b2.collation : a.collation;
+        }
+        l[c] = t;
+      }
+      return l;
+    };
+    RINDLE_ASSIGN_OR_RETURN(std::vector<SqlType> types, resolve(b));
     for (size_t c = 0; c < r.outputs.size(); ++c) {
-      std::vector<Typed*> column;
-      for (SelectResult& br : branches) column.push_back(&br.outputs[c]);
-      RINDLE_ASSIGN_OR_RETURN(SqlType t, unify(column, "UNION", branches[0].outputs[c].loc));
-      r.outputs[c].t = t;
-      for (SelectResult& br : branches) br.query.selects[0].items[c].expr = br.outputs[c].e;
+      for (SelectResult& br : branches) {
+        Typed& o = br.outputs[c];
+        int32_t typmod = o.t.typmod;
+        RINDLE_RETURN_IF_ERROR(coerce(&o, types[c], "UNION"));
+        if (o.t.kind == types[c].kind) o.t.typmod = typmod;
+        br.query.selects[0].items[c].expr = o.e;
+      }
+      r.outputs[c].t = types[c];
       r.outputs[c].e = branches[0].outputs[c].e;
     }
   }

@@ -68,6 +68,7 @@ class RandomSql {
   std::string subquery_condition(const Scope& s, int depth);
   std::string block(const Scope* outer, std::vector<Cls>* out_cls, std::vector<std::string>* keyish, bool* grouped,
                     int want_columns, const std::vector<Cls>* want_cls, bool* scale_ambiguous);
+  std::string union_branch(int b, const std::vector<Cls>& want, bool* scale_ambiguous);
   std::string param(Cls cls);  // "$n" with a value recorded, or a literal
   std::string alias();
 

@@ -255,3 +255,37 @@ TEST_CASE("one change in a large join costs the same work as in a small one") {
 
 }  // namespace
 }  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+// Found by the SQL oracle test: an update that changes only how a value is
+// shown (numeric 1.5 -> 1.50, float 0 -> -0) must reach the view, as a fresh
+// query shows the new form.
+TEST_CASE("an update that changes only a numeric's scale or a float's sign of zero changes the view") {
+  for (bool ordered : {false, true}) {
+    CAPTURE(ordered);
+    Engine e;
+    REQUIRE(e.create_table(TableSchema{"t", {{"id", Type::kInt64, false}, {"n", Type::kNumeric}, {"f", Type::kFloat64}},
+                                       {0}}).ok());
+    REQUIRE(e.load("t", {{Value::int64(1), Value::numeric_canonical("1.5"), Value::float64(0.0)},
+                         {Value::int64(2), Value::numeric_canonical("1.5"), Value::float64(0.0)}}).ok());
+    Query q = select_from("t");
+    if (ordered) q.order_by.push_back(OrderItem{col("n"), false, std::nullopt});
+    Result<ViewId> v = e.add_view("v", q);
+    REQUIRE(v.ok());
+    Result<std::vector<ViewDelta>> d = e.apply(batch(
+        {Change{ChangeKind::kUpdate, "t", {Value::int64(2)},
+                {Value::int64(2), Value::numeric_canonical("1.50"), Value::float64(-0.0)}}}));
+    REQUIRE(d.ok());
+    REQUIRE(d->size() == 1);
+    REQUIRE((*d)[0].changes.size() == 1);
+    CHECK((*d)[0].changes[0].kind == ChangeKind::kUpdate);
+    CHECK(to_text((*d)[0].changes[0].new_row[1]) == "1.50");
+    std::vector<std::string> rows = render(e.view_rows(*v));
+    CHECK(rows == std::vector<std::string>{"(1, 1.5, 0)", "(2, 1.50, -0)"});
+  }
+}
+
+}  // namespace
+}  // namespace rindle::ivm

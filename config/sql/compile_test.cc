@@ -62,9 +62,11 @@ TEST_CASE("output columns get PostgreSQL's names and types") {
                 "max(status) as mx, max(created) as md, min(amount) as ma from orders group by customer_id") ==
         "customer_id integer, count bigint, s2 bigint, s4 bigint, s8 numeric, sn numeric, sf double precision, "
         "a4 numeric, an numeric, af double precision, mn text, mx text, md date, ma numeric");
+  // CASE takes the ELSE branch's type first (text and varchar: the first one wins).
   CHECK(columns("select id, case when id > 1 then 'a' end, case when id > 1 then note else status end as c2, "
+                "case when id > 1 then status else note end as c3, coalesce(status, note) as c4, "
                 "id in (1, 2) as i from orders") ==
-        "id integer, case text, c2 text, i boolean");
+        "id integer, case text, c2 character varying, c3 text, c4 character varying, i boolean");
   CHECK(columns("select id, note as x, amount::int4 from orders") == "id integer, x text, amount integer");
   CHECK(columns("select a, b from pairs union all select id, qty from orders", {"a", "b"}) == "a integer, b integer");
   CHECK(columns("select a, x from pairs union all select id, status from orders", {"a"}) == "a integer, x text");

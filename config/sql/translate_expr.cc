@@ -885,8 +885,10 @@ Result<Typed> Translator::case_expr(const Json& b) {
     agg = agg || d.has_agg;
     results.push_back(std::move(d));
   }
+  // PostgreSQL considers the ELSE result first when choosing the common type.
   std::vector<Typed*> ptrs;
-  for (Typed& r : results) ptrs.push_back(&r);
+  if (def) ptrs.push_back(&results.back());
+  for (size_t i = 0; i + (def ? 1 : 0) < results.size(); ++i) ptrs.push_back(&results[i]);
   RINDLE_ASSIGN_OR_RETURN(SqlType t, unify(ptrs, "CASE", at));
   Expr e;
   e.kind = ExprKind::kCase;

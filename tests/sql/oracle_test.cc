@@ -33,8 +33,10 @@
 namespace rindle::sql::testing {
 namespace {
 
-// Seeds that once failed, kept as regression cases (run first, always).
-const uint64_t kRegressionSeeds[] = {1};
+// Seeds that once failed, kept as regression cases (run first, always):
+// 30025, 30028 CASE takes the ELSE branch's type first; 30217 an update from
+// 1.5 to 1.50 must reach the view.
+const uint64_t kRegressionSeeds[] = {1, 30025, 30028, 30217};
 
 struct Stats {
   int views = 0;

@@ -309,7 +309,9 @@ Result<Type> sql_call_type(std::string_view name, const std::vector<Type>& args)
   }
   if (name == "int2" || name == "int4") {
     RINDLE_RETURN_IF_ERROR(arity(1, 1));
-    if (args[0] != Type::kNull && args[0] != Type::kInt64) return wrong(args[0]);
+    Type a = args[0];
+    bool ok = a == Type::kNull || is_numeric_type(a) || a == Type::kText || (a == Type::kBool && name == "int4");
+    if (!ok) return wrong(a);
     return Type::kInt64;
   }
   if (name == "round") {
@@ -379,12 +381,47 @@ Result<Value> sql_call(std::string_view name, const std::vector<Value>& args) {
     return Value::text(s);
   }
   if (name == "int2" || name == "int4") {
-    const int64_t i = a.as_int64();
-    if (name == "int2" && (i < -32768 || i > 32767)) return Status(Code::kDataError, "smallint out of range");
-    if (name == "int4" && (i < -2147483648LL || i > 2147483647LL)) {
-      return Status(Code::kDataError, "integer out of range");
+    // PostgreSQL's casts to smallint/integer, with their messages.
+    const bool small = name == "int2";
+    const char* type = small ? "smallint" : "integer";
+    const int64_t lo = small ? -32768 : -2147483648LL, hi = small ? 32767 : 2147483647LL;
+    const Status out_of_range(Code::kDataError, std::string(type) + " out of range");
+    int64_t i = 0;
+    switch (a.type()) {
+      case Type::kInt64: i = a.as_int64(); break;
+      case Type::kBool: i = a.as_bool() ? 1 : 0; break;
+      case Type::kFloat64: {
+        double d = std::nearbyint(a.as_float64());
+        if (std::isnan(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) return out_of_range;
+        i = static_cast<int64_t>(d);
+        break;
+      }
+      case Type::kNumeric: {
+        if (a.as_bytes() == "NaN") return Status(Code::kDataError, std::string("cannot convert NaN to ") + type);
+        Result<int64_t> r = numeric_to_int64(a.as_bytes());
+        if (!r.ok()) return out_of_range;
+        i = *r;
+        break;
+      }
+      case Type::kText: {
+        std::string_view t = a.as_bytes();
+        Result<Value> r = from_text(Type::kInt64, t);
+        if (!r.ok()) {
+          bool range = r.status().message().find("out of range") != std::string::npos;
+          return Status(Code::kDataError, range ? "value \"" + std::string(t) + "\" is out of range for type " + type
+                                                : std::string("invalid input syntax for type ") + type + ": \"" +
+                                                      std::string(t) + "\"");
+        }
+        i = r->as_int64();
+        if (i < lo || i > hi) {
+          return Status(Code::kDataError, "value \"" + std::string(t) + "\" is out of range for type " + type);
+        }
+        break;
+      }
+      default: return type_error(std::string("cannot cast type ") + type_name(a.type()) + " to " + type);
     }
-    return a;
+    if (i < lo || i > hi) return out_of_range;
+    return Value::int64(i);
   }
   if (name == "length") {
     return Value::int64(a.type() == Type::kBytea ? static_cast<int64_t>(a.as_bytes().size()) : utf8_length(a.as_bytes()));

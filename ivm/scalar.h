@@ -43,9 +43,11 @@ Result<Value> sql_like(const Value& text, const Value& pattern, bool case_insens
 
 // Functions by lower-case name: lower, upper, length (chars of UTF-8 text,
 // bytes of bytea), abs, coalesce, nullif, greatest, least, round(x[, s]),
-// int2(x) and int4(x) (x unchanged if it fits smallint/integer, else
-// kDataError "smallint/integer out of range": PostgreSQL's 16- and 32-bit
-// integer arithmetic and casts, computed in bigint and range-checked).
+// int2(x) and int4(x): PostgreSQL's casts to smallint/integer, as bigint
+// values — from bigint (range-checked: "integer out of range"), numeric
+// (rounded half away from zero; "cannot convert NaN to integer"), double
+// (rounded half to even), text (int4in: "invalid input syntax for type
+// integer"), boolean (int4 only). Also range-checks 16/32-bit arithmetic.
 // kNotFound for other names; kTypeMismatch for wrong argument types/arity.
 Result<Value> sql_call(std::string_view name, const std::vector<Value>& args);
 // The result type of sql_call for these argument types (kNull args mean NULL literal).

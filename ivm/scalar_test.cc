@@ -2,6 +2,8 @@
 // SELECT 2147483647::int4 + 1  ->  ERROR: integer out of range.
 #include "ivm/scalar.h"
 
+#include "ivm/numeric.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -20,7 +22,23 @@ TEST_CASE("int2() and int4() range-check integer results as PostgreSQL's 16- and
   CHECK(sql_call("int2", {Value::int64(32768)}).status().message() == "smallint out of range");
   CHECK(sql_call("int4", {Value::null()})->is_null());
   CHECK(*sql_call_type("int4", {Type::kInt64}) == Type::kInt64);
-  CHECK(!sql_call_type("int4", {Type::kText}).ok());
+  CHECK(!sql_call_type("int4", {Type::kDate}).ok());
+  CHECK(!sql_call_type("int2", {Type::kBool}).ok());
+  // The casts, with PostgreSQL's results and messages (psql: SELECT '2.5'::numeric::int, ...).
+  CHECK(sql_call("int4", {make_numeric("2.5")})->as_int64() == 3);
+  CHECK(sql_call("int4", {make_numeric("-2.5")})->as_int64() == -3);
+  CHECK(sql_call("int4", {Value::float64(2.5)})->as_int64() == 2);
+  CHECK(sql_call("int4", {Value::float64(3.5)})->as_int64() == 4);
+  CHECK(sql_call("int4", {Value::text(" -7 ")})->as_int64() == -7);
+  CHECK(sql_call("int4", {Value::boolean(true)})->as_int64() == 1);
+  CHECK(sql_call("int4", {make_numeric("NaN")}).status().message() == "cannot convert NaN to integer");
+  CHECK(sql_call("int2", {make_numeric("32767.5")}).status().message() == "smallint out of range");
+  CHECK(sql_call("int4", {Value::float64(std::nan(""))}).status().message() == "integer out of range");
+  CHECK(sql_call("int4", {Value::float64(3e9)}).status().message() == "integer out of range");
+  CHECK(sql_call("int4", {Value::text("seven")}).status().message() == "invalid input syntax for type integer: \"seven\"");
+  CHECK(sql_call("int4", {Value::text("3000000000")}).status().message() ==
+        "value \"3000000000\" is out of range for type integer");
+  CHECK(sql_call("int2", {Value::text("40000")}).status().message() == "value \"40000\" is out of range for type smallint");
   CHECK(!sql_call_type("int2", {Type::kInt64, Type::kInt64}).ok());
 }
 

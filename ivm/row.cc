@@ -13,14 +13,23 @@ bool rows_identical(const Row& a, const Row& b) {
   return true;
 }
 
+int compare_form(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return a.type() < b.type() ? -1 : 1;
+  if (a.type() == Type::kNumeric) {
+    int c = a.as_bytes().compare(b.as_bytes());
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if (a.type() == Type::kFloat64) {
+    bool x = std::signbit(a.as_float64()), y = std::signbit(b.as_float64());
+    return x == y ? 0 : (x ? -1 : 1);
+  }
+  return 0;
+}
+
 bool rows_exact(const Row& a, const Row& b) {
   if (!rows_identical(a, b)) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    const Value& x = a[i];
-    const Value& y = b[i];
-    if (x.type() != y.type()) return false;
-    if (x.type() == Type::kNumeric && x.as_bytes() != y.as_bytes()) return false;
-    if (x.type() == Type::kFloat64 && std::signbit(x.as_float64()) != std::signbit(y.as_float64())) return false;
+    if (compare_form(a[i], b[i]) != 0) return false;
   }
   return true;
 }

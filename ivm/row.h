@@ -17,6 +17,8 @@ bool rows_identical(const Row& a, const Row& b);
 // Identical and shown the same: numerics of different scale (1.5, 1.50) and
 // 0 / -0 are identical as values but differ here. What a view presents.
 bool rows_exact(const Row& a, const Row& b);
+// Orders identical values by their form (numeric text, float sign of zero); 0 if the same.
+int compare_form(const Value& a, const Value& b);
 uint64_t hash_row(const Row& r);
 // The row as "(1, 'abc', NULL)" for messages and test output.
 std::string row_to_string(const Row& r);

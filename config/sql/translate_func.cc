@@ -284,8 +284,13 @@ Result<Typed> Translator::cast_to(Typed x, const Json& type_name, int location) 
   if (target.kind == Kind::kOther) return unsupported(location, "a cast to " + target.display());
   cast.cast_type = kind_info(target.kind).engine;
   if (!typed() || x.t.kind == Kind::kAny) {
-    cast.args.push_back(std::move(x.e));
-    r.e = range_checked(std::move(cast), target.kind);
+    if (target.kind == Kind::kInt2 || target.kind == Kind::kInt4) {
+      r.e = ivm::func(target.kind == Kind::kInt2 ? "int2" : "int4", {std::move(x.e)});
+      r.e.pos = position(location);
+    } else {
+      cast.args.push_back(std::move(x.e));
+      r.e = std::move(cast);
+    }
     r.t = typed() ? target : of_kind(Kind::kAny);
     return r;
   }
@@ -341,9 +346,13 @@ Result<Typed> Translator::cast_to(Typed x, const Json& type_name, int location) 
   if (!ok) return cannot();
   if (from == to || (kind_info(from).engine == kind_info(to).engine && !(to == Kind::kInt2 || to == Kind::kInt4))) {
     r.e = std::move(x.e);  // same engine representation (int4 -> int8, varchar -> text)
+  } else if (to == Kind::kInt2 || to == Kind::kInt4) {
+    // The engine's int2()/int4() are PostgreSQL's casts to smallint/integer
+    // (rounding, range and input errors with the same messages).
+    r.e = ivm::func(to == Kind::kInt2 ? "int2" : "int4", {std::move(x.e)});
   } else {
     cast.args.push_back(std::move(x.e));
-    r.e = range_checked(std::move(cast), to);
+    r.e = std::move(cast);
   }
   r.e.pos = position(location);
   r.t = target;

@@ -359,7 +359,7 @@ Status Translator::limit_offset(const Json& b, ivm::Query* q) {
     } else if (e.e.kind == ExprKind::kCast && !e.e.args.empty() && e.e.args[0].kind == ExprKind::kParam) {
       return Status::Ok();  // a NULL parameter: no limit
     } else {
-      return unsupported(at, std::string("a non-constant ") + what);
+      return unsupported(at, std::string("an expression as ") + what + " (write a constant or a parameter)");
     }
     if (v.is_null()) return Status::Ok();
     if (v.type() == ivm::Type::kNumeric || v.type() == ivm::Type::kFloat64) {  // cast to bigint, as PostgreSQL does

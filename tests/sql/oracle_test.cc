@@ -36,8 +36,8 @@ namespace {
 // Seeds that once failed, kept as regression cases (run first, always):
 // 30025, 30028 CASE takes the ELSE branch's type first; 30217 an update from
 // 1.5 to 1.50 must reach the view (40217: through a top-k window); 40147
-// DISTINCT retracts the form it showed (0 / -0).
-const uint64_t kRegressionSeeds[] = {1, 30025, 30028, 30217, 40147, 40217};
+// DISTINCT retracts the form it showed (0 / -0); 50160 avg whose form changes.
+const uint64_t kRegressionSeeds[] = {1, 30025, 30028, 30217, 40147, 40217, 50160};
 
 struct Stats {
   int views = 0;

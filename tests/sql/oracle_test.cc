@@ -237,7 +237,7 @@ class SeedRun {
       if (!r) {
         REQUIRE_MESSAGE(runtime_error(pg_, v.gen.sql, v.gen.params, pe), (where + "\nPostgreSQL failed: " + pe.message));
         ++stats_->data_errors;
-        // Both fail (the messages agree for overflow and division by zero; a NaN cast says bigint, not integer).
+        // Both fail (the corpus checks the messages; here rows differ in where they fail first).
         CHECK_MESSAGE(!st.ok(), (where + "\nPostgreSQL fails with \"" + pe.message + "\", the engine does not"));
         if (verbose_) std::printf("%s fails: PostgreSQL \"%s\", engine \"%s\"\n", v.def.name.c_str(), pe.message.c_str(),
                                   st.message().c_str());

@@ -317,9 +317,9 @@ TEST_CASE("random views equal PostgreSQL after every random transaction") {
     seeds = {std::strtoull(one, nullptr, 10)};
     verbose = true;
   } else {
-    int n = 60;  // about 45 s in a release build
+    int n = 100;  // about 40 s in a release build
 #if defined(__SANITIZE_ADDRESS__)
-    n = 15;  // the ASan/UBSan build is several times slower
+    n = 25;  // the ASan/UBSan build is several times slower
 #endif
     if (const char* many = std::getenv("RINDLE_SEEDS")) n = std::atoi(many);
     uint64_t base = 1000;

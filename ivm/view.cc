@@ -41,7 +41,7 @@ void View::step(StepContext& ctx, ViewDelta* delta) {
     status_ = s;
     return;
   }
-  consolidate(d);
+  consolidate_exact(d);  // an update from 1.5 to 1.50 is a change of the view
   if (d.empty()) return;
   if (plan_.ordered) present_ordered(std::move(d), delta);
   else present(std::move(d), delta);
@@ -119,9 +119,15 @@ void View::present_ordered(Delta d, ViewDelta* out) {
   std::vector<Row> added;
   for (WeightedRow& w : d) {
     if (w.weight < 0) {
+      // The last copies in the run of equal-sorting rows that are this exact row.
       auto range = std::equal_range(sorted_.begin(), sorted_.end(), w.row, less);
-      int64_t end = range.second - sorted_.begin();
-      for (int64_t n = 0; n < -w.weight; ++n) removed.emplace_back(end - 1 - n, w.row);
+      int64_t n = -w.weight;
+      for (auto it = range.second; it != range.first && n > 0;) {
+        --it;
+        if (!rows_exact(*it, w.row)) continue;
+        removed.emplace_back(it - sorted_.begin(), *it);
+        --n;
+      }
     } else {
       for (int64_t n = 0; n < w.weight; ++n) added.push_back(w.row);
     }

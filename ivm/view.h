@@ -37,7 +37,7 @@ class View {
   ViewInfo info_;
   Plan plan_;
   Status status_;
-  std::unordered_map<Row, int64_t, RowHash, RowEq> bag_;  // unordered views: row -> count
+  std::unordered_map<Row, int64_t, RowHash, RowExactEq> bag_;  // unordered views: row -> count
   std::vector<Row> sorted_;                              // ordered views: rows in order
   size_t bytes_ = 0;
 };

@@ -245,7 +245,7 @@ Status AggregateOp::step(StepContext& ctx, Delta* out) {
       bytes_ -= row_heap_bytes(it->first) + sizeof(Row) + sizeof(Group) + specs_.size() * sizeof(AggState) + 48;
       groups_.erase(it);
     }
-    if (old && now && rows_identical(*old, *now)) continue;
+    if (old && now && rows_exact(*old, *now)) continue;
     if (old) out->push_back(WeightedRow{std::move(*old), -1});
     if (now) out->push_back(WeightedRow{std::move(*now), 1});
     ++wc.rows_touched;

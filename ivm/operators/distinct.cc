@@ -22,11 +22,13 @@ Status DistinctOp::step(StepContext& ctx, Delta* out) {
         it->second = after;
       }
     } else if (it != counts_.end()) {
+      // Retract the row as it was emitted (1.5 may leave as 1.50).
+      if (before > 0) out->push_back(WeightedRow{it->first, -1});
       bytes_ -= row_heap_bytes(it->first) + sizeof(Row) + 16 + 48;
       counts_.erase(it);
+      continue;
     }
     if (before <= 0 && after > 0) out->push_back(WeightedRow{std::move(w.row), 1});
-    else if (before > 0 && after <= 0) out->push_back(WeightedRow{std::move(w.row), -1});
   }
   return Status::Ok();
 }

@@ -14,7 +14,9 @@ class RowIndex {
  public:
   struct Bucket {
     int64_t total = 0;  // sum of counts
-    std::unordered_map<Row, int64_t, RowHash, RowEq> rows;  // row -> multiplicity (> 0)
+    // row -> multiplicity (> 0); rows equal in value but not in form (1.5,
+    // 1.50) are kept apart, so an update of the form reaches the output.
+    std::unordered_map<Row, int64_t, RowHash, RowExactEq> rows;
   };
 
   // The bucket of `key`, or nullptr if no row has it.

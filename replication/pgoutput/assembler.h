@@ -37,6 +37,9 @@ namespace rindle::replication {
 
 struct AssemblerOptions {
   UnknownTypePolicy unknown_types = UnknownTypePolicy::kAsText;
+  // The stream was started with `binary`: columns of types without a binary
+  // decoder are marked unreadable (RelationInfo::Column::type_error).
+  bool binary = false;
 };
 
 // Counters, cumulative over the assembler's life.
@@ -86,11 +89,15 @@ class TxnAssembler {
     bool skip = false;                 // already seen: parse but do not keep
     std::vector<uint32_t> change_xid;  // streamed only: the (sub)xid of each change
   };
-  ivm::Status on_change(const struct pgoutput::Relation* unused);
-  Open* target(uint32_t xid, const char* what, ivm::Status* error);
-  ivm::Result<RawTuple> convert(const RelationInfo& rel, const pgoutput::TupleData& tuple);
-  std::shared_ptr<const RelationInfo> relation(uint32_t oid) const;
+  // The transaction a change or transactional message belongs to, or null
+  // (with *error set) if none is open.
+  Open* target(const char* what, ivm::Status* error);
+  // Converts a tuple; a value that does not convert sets change->error.
+  ivm::Status convert(const RelationInfo& rel, const pgoutput::TupleData& tuple, RawTuple* out, RawChange* change);
+  ivm::Result<std::shared_ptr<const RelationInfo>> relation(uint32_t oid, const char* what) const;
+  void add(Open& open, RawChange change, uint32_t xid);
   void finish(Open&& open, Lsn commit_lsn, Lsn end_lsn, int64_t commit_time);
+  ivm::Status on_message(pgoutput::Message& m);
 
   AssemblerOptions options_;
   Lsn watermark_ = 0;

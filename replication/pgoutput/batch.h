@@ -117,7 +117,7 @@ struct RawTuple {
 };
 
 struct RawChange {
-  enum class Kind : unsigned char { kInsert, kUpdate, kDelete, kTruncate };
+  enum class Kind : unsigned char { kInsert, kUpdate, kDelete, kTruncate, kMessage };
   Kind kind = Kind::kInsert;
   std::shared_ptr<const RelationInfo> relation;  // insert, update, delete
   char old_kind = 0;                             // 'K', 'O' or 0
@@ -125,6 +125,7 @@ struct RawChange {
   RawTuple new_tuple;
   std::vector<std::shared_ptr<const RelationInfo>> truncated;  // truncate
   uint8_t truncate_options = 0;
+  LogicalMessageData message;  // kMessage: a transactional logical message
   ivm::Status error;  // a value of this change could not be converted
 };
 
@@ -135,8 +136,7 @@ struct RawTxn {
   uint32_t xid = 0;
   std::string origin;
   bool streamed = false;
-  std::vector<RawChange> changes;
-  std::vector<LogicalMessageData> messages;
+  std::vector<RawChange> changes;  // row changes and transactional messages, in order
   size_t bytes = 0;  // approximate memory held, for the queue's byte budget
 };
 

@@ -57,6 +57,7 @@ class BatchShaper {
  public:
   // REQUIRES: every spec passes TableSchema::validate(); distinct names.
   BatchShaper(std::vector<TableSpec> tables, bool auto_tables);
+  ~BatchShaper();
   BatchShaper(const BatchShaper&) = delete;
   BatchShaper& operator=(const BatchShaper&) = delete;
 

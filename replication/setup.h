@@ -110,8 +110,11 @@ struct LoadOptions {
 
 // Reads every table with COPY (SELECT <spec columns> FROM <table>) TO STDOUT
 // inside one REPEATABLE READ transaction set to `snapshot_name`, so the rows
-// are exactly the state at the slot's consistent point. kNotFound if a spec
-// column no longer exists; kInvalid if a value does not convert.
+// are exactly the state at the slot's consistent point. The tables are locked
+// (ACCESS SHARE) for the whole load: TRUNCATE is not MVCC-safe, so one between
+// the slot's creation and the lock is detected and returned as kConstraint
+// (drop the slot and start again). kNotFound if a spec column no longer exists;
+// kInvalid if a value does not convert.
 ivm::Status initial_load(const std::string& conninfo, const std::string& snapshot_name,
                          const std::vector<TableSpec>& tables, const LoadOptions& options);
 

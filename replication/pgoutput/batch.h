@@ -36,6 +36,11 @@ struct TableSpec {
   // engine type, it is filled with NULL instead of stopping the table.
   // REQUIRES: an absorbable column is nullable.
   std::vector<bool> absorbable;
+  // False for a table without primary key (REPLICA IDENTITY FULL): its key
+  // is every column, which the source does not keep unique or non-null. A row
+  // with a NULL in it, or a second copy of a row, stops the table (the engine
+  // keys rows and could not hold it).
+  bool unique_key = true;
   // Informational, filled by describe_tables():
   char replica_identity = 'd';   // 'd' default, 'f' full, 'i' index
   double estimated_rows = -1;    // pg_class.reltuples (-1: never analyzed)

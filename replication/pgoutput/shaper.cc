@@ -126,6 +126,7 @@ BatchShaper::TableState* BatchShaper::state_for(const RelationInfo& rel, TxnBatc
   }
   if (spec.schema.primary_key.empty() && rel.replica_identity == 'f') {
     for (size_t i = 0; i < rel.columns.size(); ++i) spec.schema.primary_key.push_back(static_cast<int>(i));
+    spec.unique_key = false;
   }
   if (by_name_.count(spec.schema.name) != 0) {
     // The engine name is taken by another relation (a renamed table): report and ignore.
@@ -238,6 +239,34 @@ void BatchShaper::remap(TableState& st, const std::shared_ptr<const RelationInfo
     out->schema_events.push_back(std::move(e));
   }
 }
+
+namespace {
+
+// A table keyed by all its columns (no primary key at the source): the new
+// row must have no NULL and must not already be held.
+using RowIndex = std::unordered_map<ivm::Row, int64_t, ivm::RowHash, ivm::RowEq>;
+
+ivm::Status check_all_column_key(const std::string& relation, const std::string& table, const ivm::Row& key,
+                                 const RowIndex& rows, const ShapeHooks& hooks) {
+  for (const ivm::Value& v : key) {
+    if (v.is_null()) {
+      return ivm::Status(ivm::Code::kUnsupported,
+                         "table " + relation +
+                             " has no primary key, so rindle keys it by all its columns, and a row has a NULL in them; "
+                             "add a primary key to follow this table");
+    }
+  }
+  auto hit = rows.find(key);
+  bool held = hit != rows.end() ? hit->second >= 0 : (hooks.lookup && hooks.lookup(table, key) != nullptr);
+  if (held) {
+    return ivm::Status(ivm::Code::kUnsupported,
+                       "table " + relation + " has no primary key and now holds two identical rows " +
+                           ivm::row_to_string(key) + ", which rindle cannot tell apart; add a primary key to follow this table");
+  }
+  return ivm::Status::Ok();
+}
+
+}  // namespace
 
 TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
   TxnBatch out;
@@ -381,16 +410,19 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
                                 ivm::row_to_string(change.key) + (hooks.lookup ? "" : " (no lookup hook)"));
       }
     }
+    if (change.kind != ivm::ChangeKind::kInsert && error.ok()) rows[change.key] = -1;
+    ivm::Row new_key;
+    if (change.kind != ivm::ChangeKind::kDelete && error.ok()) {
+      new_key.reserve(st->spec.schema.primary_key.size());
+      for (int k : st->spec.schema.primary_key) new_key.push_back(change.row[static_cast<size_t>(k)]);
+      if (!st->spec.unique_key) error = check_all_column_key(st->relation, name, new_key, rows, hooks);
+    }
     if (!error.ok()) {
       stop(*st, error, &out);
       ++out.dropped_changes;
       continue;
     }
-    if (change.kind != ivm::ChangeKind::kInsert) rows[change.key] = -1;
     if (change.kind != ivm::ChangeKind::kDelete) {
-      ivm::Row new_key;
-      new_key.reserve(st->spec.schema.primary_key.size());
-      for (int k : st->spec.schema.primary_key) new_key.push_back(change.row[static_cast<size_t>(k)]);
       rows[std::move(new_key)] = static_cast<int64_t>(out.batch.changes.size());
     }
     out.batch.changes.push_back(std::move(change));

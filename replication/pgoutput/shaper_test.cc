@@ -314,3 +314,35 @@ TEST_CASE("a value that does not convert stops its table only") {
   CHECK(p.shaper->stopped("nums"));
   CHECK_FALSE(p.shaper->stopped("docs"));
 }
+
+TEST_CASE("a table keyed by all its columns stops on a NULL or on a second identical row") {
+  TableSpec log;
+  log.pg_schema = "public";
+  log.pg_table = "log";
+  log.unique_key = false;
+  log.schema = ivm::TableSchema{"log", {{"a", ivm::Type::kInt64}, {"b", ivm::Type::kText}}, {0, 1}};
+  Relation rel = relation(50, "public", "log", 'f', {{"a", oid::kInt4}, {"b", oid::kText}});
+  {
+    Pipeline p({log});
+    REQUIRE(p.feed(rel).ok());
+    REQUIRE(p.feed.txn(0x10, 1, {Insert{0, 50, tup({t("1"), t("x")})}, Insert{0, 50, tup({t("2"), t("x")})}}).ok());
+    CHECK(p.drain().schema_events.empty());
+    // An update that keeps the row identical is fine; a row equal to another is not.
+    REQUIRE(p.feed.txn(0x30, 2, {Update{0, 50, 'O', tup({t("1"), t("x")}), tup({t("1"), t("x")})}}).ok());
+    CHECK(p.drain().schema_events.empty());
+    REQUIRE(p.feed.txn(0x50, 3, {Insert{0, 50, tup({t("2"), t("x")})}}).ok());
+    TxnBatch b = p.drain();
+    REQUIRE(b.schema_events.size() == 1);
+    CHECK(b.schema_events[0].error.message() ==
+          "table public.log has no primary key and now holds two identical rows (2, 'x'), which rindle cannot tell "
+          "apart; add a primary key to follow this table");
+  }
+  {
+    Pipeline p({log});
+    REQUIRE(p.feed(rel).ok());
+    REQUIRE(p.feed.txn(0x10, 1, {Insert{0, 50, tup({t("1"), n()})}}).ok());
+    TxnBatch b = p.drain();
+    REQUIRE(b.schema_events.size() == 1);
+    CHECK(b.schema_events[0].error.message().find("a row has a NULL in them") != std::string::npos);
+  }
+}

@@ -59,13 +59,15 @@ std::vector<std::string> Workload::table_names() {
   return out;
 }
 
-ivm::Result<TableState> Workload::state(const std::string& conninfo) {
+ivm::Result<TableState> Workload::state(const std::string& conninfo, bool arrays) {
   pq::Error e;
   pq::Conn c = pq::connect(conninfo, false, &e);
   if (!c) return pq::status_of("workload state: connect", e);
   TableState out;
   for (const TableSql& t : kTables) {
-    pq::Result r = pq::exec(c.get(), t.select, {}, PGRES_TUPLES_OK, &e);
+    std::string select = t.select;
+    if (!arrays && std::string(t.name) == "types") select.replace(select.find(", arr FROM"), 5, "");
+    pq::Result r = pq::exec(c.get(), select, {}, PGRES_TUPLES_OK, &e);
     if (!r) return pq::status_of(std::string("workload state: ") + t.name, e);
     std::vector<std::string>& rows = out[t.name];
     for (int i = 0; i < PQntuples(r.get()); ++i) {

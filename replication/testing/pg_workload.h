@@ -46,8 +46,9 @@ class Workload {
   ivm::Status run_txn(int seq);
   // A transaction on the unpublished table only.
   ivm::Status write_unpublished(int n);
-  // Every published table of the database at `conninfo`, rendered.
-  static ivm::Result<TableState> state(const std::string& conninfo);
+  // Every published table of the database at `conninfo`, rendered. Without
+  // `arrays`, types.arr is left out (binary mode cannot carry arrays).
+  static ivm::Result<TableState> state(const std::string& conninfo, bool arrays = true);
 
   // How many operations of each kind ran (for test output).
   std::map<std::string, int> counts;

@@ -20,6 +20,7 @@
 #include "replication/setup.h"
 #include "replication/stream.h"
 #include "replication/testing/engine_replica.h"
+#include "replication/testing/faulty_connector.h"
 #include "replication/testing/pg_workload.h"
 #include "replication/testing/test_db.h"
 
@@ -47,6 +48,8 @@ struct Mode {
   int protocol;
   bool binary;
   int restarts;  // immediate server restarts during the run
+  Faults faults;  // injected into the walsender connection
+  int ack_every = 1;  // acknowledge every n-th transaction (durability lagging behind)
 };
 
 // The first lines where two renderings differ, for failure messages.
@@ -109,6 +112,9 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
     std::lock_guard<std::mutex> lock(log_mu);
     log.push_back(line);
   };
+  std::unique_ptr<WalConnector> real = make_pq_connector(db.conninfo);
+  FaultyConnector faulty(real.get(), seed ^ 0xfa017, mode.faults);
+  so.connector = &faulty;
   auto stream = Stream::start(so);
   REQUIRE_MESSAGE(stream.ok(), stream.status().to_string());
 
@@ -179,7 +185,7 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
       REQUIRE_MESSAGE(got == rows, "after transaction ", next_seq, " (seed ", seed, "), table ", table,
                       " differs from the source:\n", diff(got, rows));
     }
-    (*stream)->acknowledge(batch.batch.lsn);
+    if (next_seq % mode.ack_every == 0 || next_seq == txns) (*stream)->acknowledge(batch.batch.lsn);
     streamed += batch.streamed ? 1 : 0;
     truncates += static_cast<int>(batch.truncated.size());
     changes += batch.batch.changes.size();
@@ -191,9 +197,14 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
   StreamMetrics m = (*stream)->metrics();
   std::string count_line;
   for (const auto& [k, v] : counts) count_line += " " + k + "=" + std::to_string(v);
-  std::printf("  %zu changes, %d streamed transactions, %d truncated tables, %llu reconnects, %llu skipped; ops:%s\n",
+  std::printf("  %zu changes, %d streamed transactions, %d truncated tables, %llu reconnects, %llu skipped, "
+              "injected: %llu drops, %llu lost status updates, %llu failed connects; ops:%s\n",
               changes, streamed, truncates, static_cast<unsigned long long>(m.reconnects),
-              static_cast<unsigned long long>(m.skipped_transactions), count_line.c_str());
+              static_cast<unsigned long long>(m.skipped_transactions), static_cast<unsigned long long>(faulty.drops.load()),
+              static_cast<unsigned long long>(faulty.lost_writes.load()),
+              static_cast<unsigned long long>(faulty.failed_connects.load()), count_line.c_str());
+  CHECK(m.reconnects >= faulty.drops.load());
+  if (faulty.drops.load() > 5 && mode.ack_every > 1) CHECK(m.skipped_transactions > 0);
   CHECK(m.transactions == static_cast<uint64_t>(txns));
   CHECK(m.reconnects >= static_cast<uint64_t>(mode.restarts));
   CHECK(counts["docs.toast_unchanged_update"] > 0);
@@ -205,15 +216,20 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
 }  // namespace
 
 TEST_CASE("random workload, protocol 1, text values") {
-  run_random(Mode{"protocol 1, text", 1, false, 0}, seed_from_env(1001), int_from_env("RINDLE_TXNS", 120));
+  run_random(Mode{"protocol 1, text", 1, false, 0, {}}, seed_from_env(1001), int_from_env("RINDLE_TXNS", 120));
 }
 
 TEST_CASE("random workload, protocol 2 with streaming, text values, server restarts") {
-  run_random(Mode{"protocol 2 streaming, text, restarts", 2, false, 2}, seed_from_env(2002),
+  run_random(Mode{"protocol 2 streaming, text, restarts", 2, false, 2, {}}, seed_from_env(2002),
              int_from_env("RINDLE_TXNS", 120));
 }
 
 TEST_CASE("random workload, protocol 2 with streaming, binary values, a server restart") {
-  run_random(Mode{"protocol 2 streaming, binary, restart", 2, true, 1}, seed_from_env(3003),
+  run_random(Mode{"protocol 2 streaming, binary, restart", 2, true, 1, {}}, seed_from_env(3003),
              int_from_env("RINDLE_TXNS", 120));
+}
+
+TEST_CASE("random workload through a faulty connection: drops without acknowledgement, lost status updates") {
+  run_random(Mode{"protocol 2 streaming, text, faulty connection", 2, false, 0, Faults{0.0005, 0.2, 0.3}, 7},
+             seed_from_env(4004), int_from_env("RINDLE_TXNS", 120));
 }

@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${FUZZ_SECONDS:-60}
+# Every library is instrumented too (coverage + sanitizers), not only the fuzz targets.
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
   -DRINDLE_FUZZ=ON -DRINDLE_ENGINE_ONLY=ON -DRINDLE_BENCH=OFF >/dev/null
 cmake --build build/fuzz -j "$(nproc)" --target $(ls fuzz/corpus | sed 's/^/fuzz_/')
 names=("$@")

@@ -85,6 +85,7 @@ class TxnAssembler {
 
  private:
   struct Open {
+    Open() {}  // user-provided: clang cannot default-construct it inside the enclosing class otherwise
     RawTxn txn;
     bool skip = false;                 // already seen: parse but do not keep
     std::vector<uint32_t> change_xid;  // streamed only: the (sub)xid of each change

@@ -106,7 +106,7 @@ ivm::Status TxnAssembler::convert(const RelationInfo& rel, const TupleData& tupl
   return ivm::Status::Ok();
 }
 
-void TxnAssembler::add(Open& open, RawChange change, uint32_t xid) {
+void TxnAssembler::add(Open& open, RawChange&& change, uint32_t xid) {
   if (open.skip) return;
   open.txn.bytes += sizeof(RawChange) + tuple_bytes(change.old_tuple) + tuple_bytes(change.new_tuple) +
                     change.message.content.size() + change.message.prefix.size();

@@ -96,7 +96,7 @@ class TxnAssembler {
   // Converts a tuple; a value that does not convert sets change->error.
   ivm::Status convert(const RelationInfo& rel, const pgoutput::TupleData& tuple, RawTuple* out, RawChange* change);
   ivm::Result<std::shared_ptr<const RelationInfo>> relation(uint32_t oid, const char* what) const;
-  void add(Open& open, RawChange change, uint32_t xid);
+  void add(Open& open, RawChange&& change, uint32_t xid);
   void finish(Open&& open, Lsn commit_lsn, Lsn end_lsn, int64_t commit_time);
   ivm::Status on_message(pgoutput::Message& m);
 

@@ -4,7 +4,7 @@
 
 namespace rindle::replication::wire {
 
-std::string_view ByteReader::take(size_t n, const char* what) {
+std::string_view ByteReader::take_slow(size_t n, const char* what) {
   if (!ok()) return std::string_view(kZeros, n <= sizeof kZeros ? n : 0);
   if (n > bytes_.size() - pos_) {
     fail("truncated: need " + std::to_string(n) + " byte(s) for " + what + ", have " +

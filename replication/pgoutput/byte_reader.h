@@ -38,7 +38,15 @@ class ByteReader {
   ivm::Status status(bool require_end = true);
 
  private:
-  std::string_view take(size_t n, const char* what);
+  std::string_view take(size_t n, const char* what) {
+    if (ok() && n <= bytes_.size() - pos_) {
+      std::string_view r = bytes_.substr(pos_, n);
+      pos_ += n;
+      return r;
+    }
+    return take_slow(n, what);
+  }
+  std::string_view take_slow(size_t n, const char* what);
   static uint64_t be(std::string_view b) {
     uint64_t v = 0;
     for (char c : b) v = (v << 8) | static_cast<unsigned char>(c);

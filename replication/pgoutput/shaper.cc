@@ -49,11 +49,14 @@ struct BatchShaper::TableState {
   std::string reported;  // signature of the last SchemaEvent ("": the spec matched)
 };
 
-// The rows this batch has produced so far, by table and key, for TOAST fill
-// and TRUNCATE: the index of the change holding the row's latest version, or
-// -1 if the row was deleted in this batch.
+// The rows this batch has produced so far, by table and key, for TOAST fill,
+// TRUNCATE and all-column keys: the index of the change holding the row's
+// latest version, or -1 if the row was deleted in this batch. Built only when
+// first needed (most batches never need it), then kept up to date.
 struct BatchShaper::Overlay {
-  std::unordered_map<std::string, std::unordered_map<ivm::Row, int64_t, ivm::RowHash, ivm::RowEq>> rows;
+  using Index = std::unordered_map<ivm::Row, int64_t, ivm::RowHash, ivm::RowEq>;
+  bool built = false;
+  std::unordered_map<std::string, Index> rows;
 };
 
 BatchShaper::BatchShaper(std::vector<TableSpec> tables, bool auto_tables) : auto_tables_(auto_tables) {
@@ -278,12 +281,42 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
   out.streamed = raw.streamed;
   out.batch.changes.reserve(raw.changes.size());
   Overlay overlay;
+  // Records change i (already in out.batch.changes) in the overlay.
+  auto note = [&](size_t i) {
+    const ivm::Change& c = out.batch.changes[i];
+    RowIndex& idx = overlay.rows[c.table];
+    if (c.kind != ivm::ChangeKind::kInsert) idx[c.key] = -1;
+    if (c.kind != ivm::ChangeKind::kDelete) {
+      const TableSpec& spec = by_name_.find(c.table)->second->spec;
+      ivm::Row key;
+      key.reserve(spec.schema.primary_key.size());
+      for (int k : spec.schema.primary_key) key.push_back(c.row[static_cast<size_t>(k)]);
+      idx[std::move(key)] = static_cast<int64_t>(i);
+    }
+  };
+  // The overlay of `table`, built from the batch so far on first use.
+  auto rows_of = [&](const std::string& table) -> RowIndex& {
+    if (!overlay.built) {
+      overlay.built = true;
+      for (size_t i = 0; i < out.batch.changes.size(); ++i) note(i);
+    }
+    return overlay.rows[table];
+  };
 
   // The table state for a change's relation, remapped if the relation changed;
   // null if the table is stopped.
+  const RelationInfo* last_rel = nullptr;
+  TableState* last_state = nullptr;
   auto table_for = [&](const std::shared_ptr<const RelationInfo>& rel) -> TableState* {
-    TableState* st = state_for(*rel, &out);
-    if (!st->stopped && st->mapping.rel != rel) remap(*st, rel, &out);
+    TableState* st;
+    if (rel.get() == last_rel && last_state->mapping.rel == rel) {
+      st = last_state;  // the common case: the same relation as the previous change
+    } else {
+      st = state_for(*rel, &out);
+      if (!st->stopped && st->mapping.rel != rel) remap(*st, rel, &out);
+      last_rel = rel.get();
+      last_state = st;
+    }
     return st->stopped ? nullptr : st;
   };
   auto shape_row = [](const TableState& st, const RawTuple& t, std::vector<int>* unchanged) {
@@ -333,7 +366,7 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
           ++out.dropped_changes;
           continue;
         }
-        auto& rows = overlay.rows[name];
+        RowIndex& rows = rows_of(name);
         std::vector<ivm::Row> keys;
         hooks.scan_keys(name, [&](const ivm::Row& key) {
           if (rows.find(key) == rows.end()) keys.push_back(key);
@@ -342,8 +375,8 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
           if (idx >= 0) keys.push_back(key);
         }
         for (ivm::Row& key : keys) {
-          rows[key] = -1;
           out.batch.changes.push_back(ivm::Change{ivm::ChangeKind::kDelete, name, std::move(key), {}});
+          note(out.batch.changes.size() - 1);
         }
         out.truncated.push_back(name);
       }
@@ -360,7 +393,6 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
       continue;
     }
     const std::string& name = st->spec.schema.name;
-    auto& rows = overlay.rows[name];
     ivm::Status error;
     ivm::Change change;
     change.table = name;
@@ -388,6 +420,7 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
           change.row[static_cast<size_t>(j)] = c.old_tuple.values[static_cast<size_t>(i)];
           continue;
         }
+        RowIndex& rows = rows_of(name);
         auto hit = rows.find(change.key);
         if (hit != rows.end()) {
           if (hit->second >= 0) {
@@ -410,22 +443,22 @@ TxnBatch BatchShaper::shape(RawTxn raw, const ShapeHooks& hooks) {
                                 ivm::row_to_string(change.key) + (hooks.lookup ? "" : " (no lookup hook)"));
       }
     }
-    if (change.kind != ivm::ChangeKind::kInsert && error.ok()) rows[change.key] = -1;
-    ivm::Row new_key;
-    if (change.kind != ivm::ChangeKind::kDelete && error.ok()) {
-      new_key.reserve(st->spec.schema.primary_key.size());
+    if (change.kind != ivm::ChangeKind::kDelete && error.ok() && !st->spec.unique_key) {
+      // Judge the new row against the rows as they stand without the old one
+      // (if the change is refused, the table stops and its overlay no longer matters).
+      RowIndex& rows = rows_of(name);
+      if (change.kind == ivm::ChangeKind::kUpdate) rows[change.key] = -1;
+      ivm::Row new_key;
       for (int k : st->spec.schema.primary_key) new_key.push_back(change.row[static_cast<size_t>(k)]);
-      if (!st->spec.unique_key) error = check_all_column_key(st->relation, name, new_key, rows, hooks);
+      error = check_all_column_key(st->relation, name, new_key, rows, hooks);
     }
     if (!error.ok()) {
       stop(*st, error, &out);
       ++out.dropped_changes;
       continue;
     }
-    if (change.kind != ivm::ChangeKind::kDelete) {
-      rows[std::move(new_key)] = static_cast<int64_t>(out.batch.changes.size());
-    }
     out.batch.changes.push_back(std::move(change));
+    if (overlay.built) note(out.batch.changes.size() - 1);
   }
 
   // A table stopped part-way through the batch loses its earlier changes too:

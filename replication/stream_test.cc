@@ -7,11 +7,13 @@
 // busy and missing slots reported clearly.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <thread>
 
 #include "replication/setup.h"
 #include "replication/stream.h"
 #include "replication/testing/engine_replica.h"
+#include "replication/testing/faulty_connector.h"
 #include "replication/testing/test_db.h"
 
 using namespace rindle;
@@ -453,4 +455,39 @@ TEST_CASE("a slot invalidated for lack of WAL is reported as lost, at start and 
             "slot lost: replication slot \"s_lost\" is lost (wal_status = 'lost'): the server removed WAL it still "
             "needed") == 0);
   (void)held;
+}
+
+TEST_CASE("seams: a silent server (partition without reset) is detected and left; lag follows the clock") {
+  Fixture f("seams", "CREATE TABLE t (id int PRIMARY KEY)");
+  // Every connection goes silent after its tenth message.
+  std::unique_ptr<WalConnector> real = make_pq_connector(f.db.conninfo);
+  Faults faults;
+  faults.black_hole_after_reads = 10;
+  FaultyConnector faulty(real.get(), 1, faults);
+  f.options.connector = &faulty;
+  f.options.server_timeout = 300ms;
+  // A clock 100 s ahead of the real one.
+  struct AheadClock : Clock {
+    std::chrono::steady_clock::time_point now() override { return Clock::real()->now(); }
+    int64_t unix_micros() override { return Clock::real()->unix_micros() + 100'000'000; }
+  } ahead;
+  f.options.clock = &ahead;
+  f.start();
+  f.sql("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); INSERT INTO t VALUES (3); INSERT INTO t VALUES (4); "
+        "INSERT INTO t VALUES (5); INSERT INTO t VALUES (6);");
+  std::set<int64_t> seen;
+  while (seen.size() < 6) {
+    TxnBatch b = f.next(false);
+    CHECK(f.stream->metrics().lag_seconds > 99);  // pending, and the clock says 100 s later
+    f.stream->acknowledge(b.batch.lsn);
+    seen.insert(b.batch.changes[0].row[0].as_int64());
+  }
+  CHECK(faulty.black_holes.load() >= 1);
+  CHECK(eventually([&] { return f.stream->metrics().reconnects >= 1; }));
+  bool logged = false;
+  {
+    std::lock_guard<std::mutex> lock(f.log_mu);
+    for (const std::string& line : f.log) logged = logged || line.find("the server did not answer") != std::string::npos;
+  }
+  CHECK(logged);
 }

@@ -1,5 +1,7 @@
 #include "replication/testing/faulty_connector.h"
 
+#include <thread>
+
 namespace rindle::replication::testing {
 
 class FaultyConnection : public WalConnection {
@@ -8,7 +10,17 @@ class FaultyConnection : public WalConnection {
 
   WalRead read(std::chrono::milliseconds timeout) override {
     if (!real_) return WalRead{WalRead::Kind::kError, {}, WalError{Failure::kConnection, "injected: connection dropped"}};
+    if (black_hole_) {
+      std::this_thread::sleep_for(timeout);
+      return WalRead{WalRead::Kind::kTimeout, {}, {}};
+    }
     WalRead r = real_->read(timeout);
+    if (r.kind == WalRead::Kind::kData && owner_->faults_.black_hole_after_reads >= 0 &&
+        ++reads_ > owner_->faults_.black_hole_after_reads) {
+      black_hole_ = true;
+      ++owner_->black_holes;
+      return WalRead{WalRead::Kind::kTimeout, {}, {}};
+    }
     if (r.kind == WalRead::Kind::kData && owner_->roll(owner_->faults_.drop_per_read)) {
       ++owner_->drops;
       real_.reset();  // closes the socket: whatever was received is not acknowledged
@@ -19,6 +31,7 @@ class FaultyConnection : public WalConnection {
 
   WalError write(std::string_view bytes, std::chrono::milliseconds timeout) override {
     if (!real_) return WalError{Failure::kConnection, "injected: connection dropped"};
+    if (black_hole_) return {};
     if (owner_->roll(owner_->faults_.lose_per_write)) {
       ++owner_->lost_writes;
       return {};
@@ -29,6 +42,8 @@ class FaultyConnection : public WalConnection {
  private:
   FaultyConnector* owner_;
   std::unique_ptr<WalConnection> real_;
+  int64_t reads_ = 0;
+  bool black_hole_ = false;
 };
 
 bool FaultyConnector::roll(double p) {

@@ -20,6 +20,9 @@ struct Faults {
   double drop_per_read = 0.0;     // probability that a read drops the connection instead
   double lose_per_write = 0.0;    // probability that a status update silently goes nowhere
   double fail_per_connect = 0.0;  // probability that a connection attempt fails
+  // After this many data reads a connection becomes a black hole (a network
+  // partition without a reset): reads time out, writes vanish. -1: never.
+  int64_t black_hole_after_reads = -1;
 };
 
 class FaultyConnector : public WalConnector {
@@ -27,7 +30,7 @@ class FaultyConnector : public WalConnector {
   FaultyConnector(WalConnector* real, uint64_t seed, Faults faults) : real_(real), rng_(seed), faults_(faults) {}
   Started start(const StartRequest& request) override;
 
-  std::atomic<uint64_t> drops{0}, lost_writes{0}, failed_connects{0};
+  std::atomic<uint64_t> drops{0}, lost_writes{0}, failed_connects{0}, black_holes{0};
 
  private:
   friend class FaultyConnection;

@@ -148,9 +148,11 @@ class Stream {
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  // The next transaction, shaped (see shaper.h: the hooks are called here), or
-  // nullopt if none arrived within `timeout`. After a final failure, the
-  // error (kUnavailable-like: Code kInternal, message naming the failure).
+  // The next transaction, shaped (see shaper.h: the hooks are called here, on
+  // this thread), or nullopt if none arrived within `timeout`. Once the stream
+  // failed for good and its queue is empty: an error with Code kInternal and
+  // the message "<failure kind>: <what happened>" (metrics().failure says which
+  // kind); after stop(): "stopped: ...".
   // REQUIRES: the previous batch was applied to what the hooks read.
   ivm::Result<std::optional<TxnBatch>> next(std::chrono::milliseconds timeout);
 
@@ -166,7 +168,9 @@ class Stream {
   StreamMetrics metrics() const;
 
   // Sends a last status update with the acknowledged position, closes the
-  // connection and joins the I/O thread. Idempotent.
+  // connection and joins the I/O thread (waiting for a connection attempt in
+  // progress: at most libpq's connect_timeout, 10 s unless the conninfo says
+  // otherwise). Idempotent.
   void stop();
 
  private:

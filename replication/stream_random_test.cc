@@ -8,7 +8,7 @@
 // stream. Each transaction arrives exactly once, in commit order.
 //
 //   RINDLE_SEED=<n>   re-run one seed (printed by each run)
-//   RINDLE_TXNS=<n>   transactions per run (default 120; the slow twin runs 1500)
+//   RINDLE_TXNS=<n>   transactions per run (default 120; the slow twin runs 500 with another seed)
 #include <doctest/doctest.h>
 
 #include <condition_variable>

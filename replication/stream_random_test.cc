@@ -205,7 +205,8 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
               static_cast<unsigned long long>(faulty.failed_connects.load()), count_line.c_str());
   // A drop after the last transaction may still be reconnecting.
   CHECK(eventually([&] { return (*stream)->metrics().reconnects >= faulty.drops.load(); }, std::chrono::seconds(20)));
-  if (faulty.drops.load() > 5 && mode.ack_every > 1) CHECK(m.skipped_transactions > 0);
+  // With acknowledgements lagging, drops make the server resend queued transactions: skipped here.
+  if (faulty.drops.load() > 20 && mode.ack_every > 1) CHECK(m.skipped_transactions > 0);
   CHECK(m.transactions == static_cast<uint64_t>(txns));
   CHECK(m.reconnects >= static_cast<uint64_t>(mode.restarts));
   CHECK(counts["docs.toast_unchanged_update"] > 0);

@@ -473,6 +473,13 @@ TEST_CASE("seams: a silent server (partition without reset) is detected and left
     int64_t unix_micros() override { return Clock::real()->unix_micros() + 100'000'000; }
   } ahead;
   f.options.clock = &ahead;
+  // The stream must stop before the connector and the clock it uses go away.
+  struct StopFirst {
+    Fixture& f;
+    ~StopFirst() {
+      if (f.stream) f.stream->stop();
+    }
+  } stop_first{f};
   f.start();
   f.sql("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); INSERT INTO t VALUES (3); INSERT INTO t VALUES (4); "
         "INSERT INTO t VALUES (5); INSERT INTO t VALUES (6);");

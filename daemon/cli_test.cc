@@ -55,7 +55,9 @@ TEST_CASE("--version, --help, and usage errors") {
   CHECK(v.out == std::string("rindled ") + RINDLE_VERSION_FOR_TEST + "\n");
   Run h = rindled("--help");
   CHECK(h.status == 0);
-  CHECK(h.out.find("rindled check FILE") != std::string::npos);
+  CHECK(h.out.find("rindled check [--offline] FILE") != std::string::npos);
+  CHECK(h.out.find("rindled explain FILE VIEW") != std::string::npos);
+  CHECK(h.out.find("rindled --config FILE\n") != std::string::npos);
   CHECK(h.out.find("--print-config") != std::string::npos);
   CHECK(h.out.find("Exit status") != std::string::npos);
   Run none = rindled("");

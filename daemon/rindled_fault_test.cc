@@ -136,5 +136,77 @@ TEST_CASE("PostgreSQL restarts under the running daemon; SIGHUP re-reads the fil
   CHECK(d.wait(40s) == 0);
 }
 
+// Polls `pred` every 100 ms for up to `timeout`.
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds timeout) {
+  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+TEST_CASE("a failing sink (its table dropped, then blocked) is reported and rebuilt; other views are untouched") {
+  uint64_t seed = test_seed("rindled_fault_test failing sink");
+  rindle::testing::PgCluster pg;
+  REQUIRE_MESSAGE(pg.ok(), pg.error());
+  TempDir dir;
+  Shop shop(pg.conninfo(), seed);
+  shop.create();
+  REQUIRE_MESSAGE(shop.error().empty(), shop.error());
+  std::string cfg = write_config(dir.path, pg.conninfo(), shop_views());
+  Rindled d(cfg, dir.path + "/rindled.log");
+  d.start();
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+
+  // Dropped behind rindle's back: recreated and rebuilt from the view.
+  CHECK(exec_sql(pg.conninfo(), "DROP TABLE rindle_views.order_lines") == "");
+  REQUIRE_MESSAGE(shop.run(30), shop.error());
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  check_all_views(pg.conninfo(), "after the sink table was dropped");
+  CHECK(d.log_text().find("the table was created") != std::string::npos);
+
+  // Blocked (a view of that name, so the table cannot be recreated): the sink
+  // fails, is detached after failure_timeout (2 s) and reported; the slot and
+  // the other views go on.
+  CHECK(exec_sql(pg.conninfo(), "DROP TABLE rindle_views.order_lines; "
+                                "CREATE VIEW rindle_views.order_lines AS SELECT 1 AS x") == "");
+  REQUIRE_MESSAGE(shop.run(30), shop.error());
+  int port = d.metrics_port();
+  REQUIRE(port > 0);
+  std::string body;
+  CHECK_MESSAGE(eventually([&] { return http_get(port, "/healthz", &body) == 503 && body.find("detached") != std::string::npos; }, 30s),
+                body);
+  std::string metrics;
+  CHECK(http_get(port, "/metrics", &metrics) == 200);
+  CHECK(metrics.find("rindle_sink_up{sink=\"table rindle_views.order_lines\",view=\"order_lines\"} 0") != std::string::npos);
+  CHECK(metrics.find("rindle_sink_up{sink=\"table rindle_views.top_orders\",view=\"top_orders\"} 1") != std::string::npos);
+  CHECK(metrics.find("rindle_sink_errors_total{sink=\"table rindle_views.order_lines\",view=\"order_lines\"} 0\n") == std::string::npos);
+  CHECK(d.log_text().find("-> detached") != std::string::npos);
+  REQUIRE_MESSAGE(shop.run(30), shop.error());
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s), d.log_text());  // the detached sink does not hold the slot
+  std::vector<TestView> views = shop_views();
+  bool compared = eventually([&] {
+    for (const TestView& v : views) {
+      if (v.name != "order_lines" && !compare_view(pg.conninfo(), v).empty()) return false;
+    }
+    return true;
+  }, 30s);
+  for (const TestView& v : views) {
+    if (v.name == "order_lines") continue;
+    std::string diff = compare_view(pg.conninfo(), v);
+    CHECK_MESSAGE(diff.empty(), diff);
+  }
+  CHECK(compared);
+
+  // Unblocked: the detached sink reconnects and is rebuilt.
+  CHECK(exec_sql(pg.conninfo(), "DROP VIEW rindle_views.order_lines") == "");
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  check_all_views(pg.conninfo(), "after the sink recovered");
+  CHECK(http_get(port, "/healthz", &body) == 200);
+  d.signal(SIGTERM);
+  CHECK(d.wait(40s) == 0);
+}
+
 }  // namespace
 }  // namespace rindle::daemon::testing

@@ -69,7 +69,8 @@ std::string write_config(const std::string& dir, const std::string& conninfo, co
   for (const TestView& v : views) {
     f << "  - name: " << v.name << "\n    sql: |\n      " << v.sql << "\n"
       << "    sinks:\n      - table:\n          schema: " << v.schema << "\n"
-      << "        retry_initial_backoff: 100ms\n        retry_max_backoff: 1s\n";
+      << "        retry_initial_backoff: 100ms\n        retry_max_backoff: 1s\n"
+      << "        failure_timeout: 2s\n";
   }
   f << "state:\n  directory: " << dir << "/state\n  checkpoint_interval: 1s\n"
     << "metrics:\n  listen: 127.0.0.1:0\n"

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -226,45 +227,123 @@ std::string source_identity(const Prepared& p) {
   return s.host + ":" + std::to_string(s.port) + "/" + s.dbname + " slot=" + s.slot + " publication=" + s.publication;
 }
 
-// SIGHUP (daemon/README.md, "Reloading"): not applied live yet; the new file
-// is checked and the operator told what a restart would change.
-void handle_reload(const Prepared& running) {
-  spdlog::info("SIGHUP: reloading {}", running.config.file);
-  config::LoadResult r = config::load_config_file(running.config.file);
+// Whether the engine holds every table and column `v` reads, with the types
+// it was compiled with; otherwise why not.
+std::string held_by_engine(const ivm::Engine& engine, const CompiledView& v) {
+  for (size_t i = 0; i < v.def.sources.size(); ++i) {
+    const sql::SourceTable& src = v.def.sources[i];
+    const ivm::TableSchema* held = engine.table(src.engine_name);
+    if (!held) return "it reads table " + src.engine_name + ", which rindled does not hold yet";
+    for (const std::string& c : src.columns) {
+      int j = held->column_index(c);
+      if (j < 0) return "it reads column " + c + " of " + src.engine_name + ", which rindled does not hold yet";
+      if (i < v.def.schemas.size()) {
+        int k = v.def.schemas[i].column_index(c);
+        if (k >= 0 && v.def.schemas[i].columns[static_cast<size_t>(k)].type != held->columns[static_cast<size_t>(j)].type) {
+          return "column " + c + " of " + src.engine_name + " changed type since the start";
+        }
+      }
+    }
+  }
+  return "";
+}
+
+// SIGHUP (daemon/README.md, "Reloading"), on the engine thread between two
+// transactions. Nothing changes unless the whole file is valid and every view
+// change can be applied live.
+void handle_reload(Prepared* running, Pipeline* pipeline) {
+  spdlog::info("SIGHUP: reloading {}", running->config.file);
+  config::LoadResult r = config::load_config_file(running->config.file);
   if (!r.ok()) {
     for (const config::Diagnostic& d : r.errors) spdlog::error("reload refused: {}", d.to_string());
     return;
   }
-  config::ConfigDiff d = config::diff_configs(running.config, r.config);
-  if (d.empty()) {
+  config::TranslateResult t = config::translate_views(r.config);
+  if (!t.ok()) {
+    for (const config::Diagnostic& d : t.errors) spdlog::error("reload refused: {}", d.to_string());
+    return;
+  }
+  config::ConfigDiff d = config::diff_configs(running->config, r.config);
+  std::vector<std::string> to_add = d.added_views, to_drop = d.removed_views;
+  for (const auto* list : {&d.redefined_views, &d.resinked_views}) {
+    to_add.insert(to_add.end(), list->begin(), list->end());
+    to_drop.insert(to_drop.end(), list->begin(), list->end());
+  }
+  // Failed views (a data error) that stay in the file are re-created.
+  for (const config::ViewConfig& v : r.config.views) {
+    ivm::Result<ivm::ViewId> id = pipeline->engine().find_view(v.name);
+    if (!id.ok() || pipeline->engine().view_status(*id).ok()) continue;
+    if (std::find(to_add.begin(), to_add.end(), v.name) != to_add.end()) continue;
+    spdlog::info("reload: re-creating failed view {}", v.name);
+    to_add.push_back(v.name);
+    to_drop.push_back(v.name);
+  }
+  if (d.empty() && to_add.empty()) {
     spdlog::info("reload: the configuration is unchanged");
     return;
   }
-  bool applied = false;
-  for (const std::string& k : d.live_keys) {
-    if (k == "logging.level") {
-      set_log_level(r.config.logging.level);
-      spdlog::info("reload: logging.level applied");
-      applied = true;
+  // The new views compiled against the live catalog; the engine must hold what they read.
+  auto loaded = std::make_unique<Prepared>();
+  loaded->config = std::move(r.config);
+  loaded->conninfo = running->conninfo;
+  if (!to_add.empty()) {
+    ivm::Result<sql::Catalog> catalog = sql::load_catalog(running->conninfo);
+    if (!catalog.ok()) {
+      spdlog::error("reload refused: cannot read the source's catalog: {}", catalog.status().message());
+      return;
+    }
+    loaded->live = compile_views(loaded->config, *catalog);
+    if (!loaded->live.ok()) {
+      for (const config::Diagnostic& e : loaded->live.errors) spdlog::error("reload refused: {}", e.to_string());
+      return;
+    }
+    for (const std::string& name : to_add) {
+      for (const CompiledView& v : loaded->live.views) {
+        if (v.config->name != name) continue;
+        std::string why = held_by_engine(pipeline->engine(), v);
+        if (!why.empty()) {
+          spdlog::error("reload refused: view {} needs a restart of rindled (which takes a fresh snapshot): {}", name,
+                        why);
+          return;
+        }
+      }
     }
   }
-  std::string pending;
-  auto add = [&](const char* what, const std::vector<std::string>& names) {
-    for (const std::string& n : names) pending += std::string(pending.empty() ? "" : ", ") + what + " " + n;
-  };
-  add("view added:", d.added_views);
-  add("view removed:", d.removed_views);
-  add("view redefined:", d.redefined_views);
-  add("sinks changed:", d.resinked_views);
-  add("key:", d.restart_keys);
+  auto deadline = Clock::now() + running->config.limits.shutdown_timeout;
+  for (const std::string& name : to_drop) {
+    ivm::Status s = pipeline->remove_view(name, deadline);
+    spdlog::info("reload: view {} removed{}", name, s.ok() ? "" : ": " + s.message());
+  }
+  for (const std::string& name : to_add) {
+    for (const CompiledView& v : loaded->live.views) {
+      if (v.config->name != name) continue;
+      ivm::Status s = pipeline->add_view(name, v.def.query, v.def.params, make_sinks(*loaded, v, running->conninfo));
+      if (s.ok()) {
+        spdlog::info("reload: view {} added", name);
+      } else {
+        spdlog::error("reload: view {} could not be added: {}", name, s.message());
+      }
+    }
+  }
   for (const std::string& k : d.live_keys) {
-    if (k != "logging.level") add("key:", {k});
+    if (k == "logging.level") {
+      set_log_level(loaded->config.logging.level);
+      spdlog::info("reload: logging.level applied");
+    } else if (k == "logging.format") {
+      set_log_format(loaded->config.logging.format);
+      spdlog::info("reload: logging.format applied");
+    } else {
+      spdlog::warn("reload: {} changed; it takes effect at the next restart", k);
+    }
   }
-  if (!pending.empty()) {
-    spdlog::warn("reload: not applied live by this version, restart rindled to apply: {}", pending);
-  } else if (!applied) {
-    spdlog::info("reload: nothing to apply");
-  }
+  for (const std::string& k : d.restart_keys) spdlog::warn("reload: {} changed; it needs a restart of rindled", k);
+  // The running views are now the file's; keys needing a restart keep their running values.
+  config::Config next = loaded->config;
+  next.source = running->config.source;
+  next.state = running->config.state;
+  next.metrics = running->config.metrics;
+  next.limits = running->config.limits;
+  running->config = std::move(next);
 }
 
 }  // namespace
@@ -366,7 +445,7 @@ int run_daemon(const std::string& file) {
   notifier.ready(status);
 
   ivm::Status result = pipeline.run(source, signals.stop_flag(), [&] {
-    if (signals.take_reload()) handle_reload(p);
+    if (signals.take_reload()) handle_reload(&p, &pipeline);
   });
   source.stream().stop();
   if (!result.ok()) {

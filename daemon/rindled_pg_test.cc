@@ -85,6 +85,8 @@ TEST_CASE("rindled keeps every view table equal to its SQL under a random worklo
   check_all_views(pg.conninfo(), "after the initial snapshot");
 
   for (int round = 0; round < 4; ++round) {
+    // Round 2 starts with a TRUNCATE (one delete per row the engine holds).
+    if (round == 2) CHECK(exec_sql(pg.conninfo(), "TRUNCATE orders") == "");
     REQUIRE_MESSAGE(shop.run(60), shop.error());
     REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
     check_all_views(pg.conninfo(), ("after round " + std::to_string(round)).c_str());

@@ -115,6 +115,30 @@ TEST_CASE("rindled keeps every view table equal to its SQL under a random worklo
   MESSAGE("transactions: " << shop.transactions_done());
 }
 
+TEST_CASE("a view that does not fit the live schema stops rindled before it touches the slot or a sink") {
+  rindle::testing::PgCluster pg;
+  REQUIRE_MESSAGE(pg.ok(), pg.error());
+  TempDir dir;
+  Shop shop(pg.conninfo(), 1);
+  shop.create(5, 5);
+  std::vector<TestView> views = shop_views();
+  views.push_back({"bad", "SELECT o.id, o.discount FROM orders o", false});
+  std::string cfg = write_config(dir.path, pg.conninfo(), views);
+  Rindled d(cfg, dir.path + "/rindled.log");
+  d.start();
+  CHECK(d.wait(30s) == 1);
+  std::string log = d.log_text();
+  // o.discount sits on line 67, column 20 of the file write_config() writes.
+  CHECK_MESSAGE(log.find(cfg + ":67:20: column o.discount does not exist") != std::string::npos, log);
+  int st = 0;
+  std::string out = run_cli("check " + cfg, &st);
+  CHECK(st == 1);
+  CHECK(out == cfg + ":67:20: column o.discount does not exist\n");
+  CHECK(query_value(pg.conninfo(), "SELECT count(*) FROM pg_replication_slots") == "0");
+  CHECK(query_value(pg.conninfo(), "SELECT count(*) FROM pg_publication") == "0");
+  CHECK(query_value(pg.conninfo(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'rindle_views'") == "0");
+}
+
 // "name{labels}" -> value, from the Prometheus text format.
 std::map<std::string, double> parse_metrics(const std::string& text) {
   std::map<std::string, double> m;

@@ -44,6 +44,16 @@ void check_all_views(const std::string& conninfo, const std::string& when) {
   }
 }
 
+// Polls `pred` every 100 ms for up to `timeout`.
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds timeout) {
+  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
 TEST_CASE("kill -9 at random moments: after every restart each view equals its SQL, progress only moves forward") {
   uint64_t seed = test_seed("rindled_fault_test kill");
   std::mt19937_64 rng(seed);
@@ -166,14 +176,53 @@ TEST_CASE("PostgreSQL restarts under the running daemon; SIGHUP adds, redefines 
   CHECK(d.wait(40s) == 0);
 }
 
-// Polls `pred` every 100 ms for up to `timeout`.
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
+TEST_CASE("a view failing on a data error is reported; the others go on; SIGHUP re-creates it") {
+  rindle::testing::PgCluster pg;
+  REQUIRE_MESSAGE(pg.ok(), pg.error());
+  TempDir dir;
+  Shop shop(pg.conninfo(), 7);
+  shop.create(10, 50);
+  CHECK(exec_sql(pg.conninfo(), "UPDATE orders SET qty = 1 + id % 5") == "");
+  std::vector<TestView> views = shop_views();
+  views.push_back({"per_unit", "SELECT o.id, 1000 / o.qty AS per_unit FROM orders o", false});
+  std::string cfg = write_config(dir.path, pg.conninfo(), views);
+  Rindled d(cfg, dir.path + "/rindled.log");
+  d.start();
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  CHECK(compare_view(pg.conninfo(), views.back()) == "");
+
+  // Division by zero: what a fresh query raises too.
+  CHECK(exec_sql(pg.conninfo(), "UPDATE orders SET qty = 0 WHERE id = 7") == "");
+  int port = d.metrics_port();
+  std::string body, metrics;
+  CHECK_MESSAGE(eventually([&] { return http_get(port, "/healthz", &body) == 503 && body.find("division by zero") != std::string::npos; }, 30s),
+                body);
+  CHECK(http_get(port, "/metrics", &metrics) == 200);
+  CHECK(metrics.find("rindle_view_failed{view=\"per_unit\"} 1") != std::string::npos);
+  CHECK(metrics.find("rindle_view_failed{view=\"order_lines\"} 0") != std::string::npos);
+  CHECK(d.log_text().find("view per_unit failed") != std::string::npos);
+  // The other views go on.
+  CHECK(exec_sql(pg.conninfo(), "UPDATE orders SET qty = 3 WHERE id = 7") == "");
+  REQUIRE_MESSAGE(shop.run(20), shop.error());
+  CHECK(exec_sql(pg.conninfo(), "UPDATE orders SET qty = 1 WHERE qty = 0") == "");
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s), d.log_text());
+  bool others = eventually([&] {
+    for (size_t i = 0; i + 1 < views.size(); ++i) {
+      if (!compare_view(pg.conninfo(), views[i]).empty()) return false;
+    }
+    return true;
+  }, 30s);
+  CHECK(others);
+  // SIGHUP re-creates the failed view from the current data.
+  d.signal(SIGHUP);
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  CHECK(d.log_text().find("reload: re-creating failed view per_unit") != std::string::npos);
+  for (const TestView& v : views) {
+    std::string diff = compare_view(pg.conninfo(), v);
+    CHECK_MESSAGE(diff.empty(), diff);
   }
-  return pred();
+  d.signal(SIGTERM);
+  CHECK(d.wait(40s) == 0);
 }
 
 TEST_CASE("a failing sink (its table dropped, then blocked) is reported and rebuilt; other views are untouched") {

@@ -344,6 +344,7 @@ void handle_reload(Prepared* running, Pipeline* pipeline) {
   next.metrics = running->config.metrics;
   next.limits = running->config.limits;
   running->config = std::move(next);
+  running->live.views.clear();  // they pointed into the replaced config (only start-up reads them)
 }
 
 }  // namespace

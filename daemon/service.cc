@@ -1,5 +1,6 @@
 #include "daemon/service.h"
 
+#include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -80,11 +81,48 @@ std::vector<std::string> table_names(const std::vector<replication::TableSpec>& 
   return names;
 }
 
-// Step 3: the publication (created when allowed) and the tables it publishes.
+// ALTER PUBLICATION `publication` ADD TABLE for each table of `tables` it does not publish.
+ivm::Status add_to_publication(const std::string& conninfo, const std::string& publication,
+                               const std::vector<replication::TableSpec>& tables,
+                               const std::vector<replication::TableSpec>& published) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  auto done = [c](ivm::Status s) {
+    PQfinish(c);
+    return s;
+  };
+  if (PQstatus(c) != CONNECTION_OK) return done(ivm::Status(ivm::Code::kInternal, PQerrorMessage(c)));
+  auto ident = [c](const std::string& name) {
+    char* q = PQescapeIdentifier(c, name.c_str(), name.size());
+    std::string out = q ? q : name;
+    PQfreemem(q);
+    return out;
+  };
+  for (const replication::TableSpec& t : tables) {
+    bool there = std::any_of(published.begin(), published.end(), [&](const replication::TableSpec& p) {
+      return p.pg_schema == t.pg_schema && p.pg_table == t.pg_table;
+    });
+    if (there) continue;
+    std::string sql = "ALTER PUBLICATION " + ident(publication) + " ADD TABLE " + ident(t.pg_schema) + "." +
+                      ident(t.pg_table);
+    PGresult* r = PQexec(c, sql.c_str());
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    std::string err = ok ? "" : PQresultErrorMessage(r);
+    PQclear(r);
+    if (!ok) return done(ivm::Status(ivm::Code::kInternal, sql + ": " + err));
+    spdlog::info("publication {}: added table {}.{}", publication, t.pg_schema, t.pg_table);
+  }
+  return done(ivm::Status::Ok());
+}
+
+// Step 3: the publication (created, or completed with the tables a new view
+// reads, when allowed) and the tables it publishes.
 ivm::Status check_publication(Prepared* p, bool may_create) {
   const config::SourceConfig& s = p->config.source;
   if (may_create && s.create_publication) {
     RINDLE_RETURN_IF_ERROR(replication::ensure_publication(p->conninfo, s.publication, table_names(p->live.tables)));
+    ivm::Result<std::vector<replication::TableSpec>> before =
+        replication::describe_tables(p->conninfo, {s.publication}, replication::UnknownTypePolicy::kAsText, false);
+    if (before.ok()) RINDLE_RETURN_IF_ERROR(add_to_publication(p->conninfo, s.publication, p->live.tables, *before));
   }
   ivm::Result<std::vector<replication::TableSpec>> published =
       replication::describe_tables(p->conninfo, {s.publication}, replication::UnknownTypePolicy::kAsText, false);

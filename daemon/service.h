@@ -6,8 +6,9 @@
 //   1. load the config and translate every view (file:line:column errors);
 //   2. connect to the source, read its catalog, compile every view against
 //      it (live_views.h) and derive the source tables the engine holds;
-//   3. the publication (created if source.create_publication and missing)
-//      must publish every such table with matching keys and types;
+//   3. the publication (created if source.create_publication and missing,
+//      and then also completed with tables a new view reads) must publish
+//      every such table with matching keys and types;
 //   4. the start-up decision of daemon/README.md ("Crash recovery"): load the
 //      checkpoint and resume from its LSN, or (first start, checkpoint
 //      unusable, slot missing or lost) drop the slot, create it with an

@@ -59,7 +59,14 @@ INSERT INTO orders SELECT g, 1 + (g * 7) % 8, (ARRAY['open','shipped','open','cl
 INSERT INTO products SELECT g, 'product ' || g, (g * 53) % 400 FROM generate_series(1, 40) g;
 SQL
 
-metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+               || echo $((20000 + RANDOM % 20000)))
+# 0 if /healthz answers 200 (bash's /dev/tcp: no curl needed).
+healthy() {
+  ( exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" || exit 1
+    printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3
+    head -1 <&3 | grep -q ' 200' ) 2>/dev/null
+}
 # The example config, pointed at this cluster.
 sed -e "s|host: /var/run/postgresql|host: $work/pg/sock|" \
     -e "s|port: 5432|port: $port|" \
@@ -74,7 +81,7 @@ echo "== rindled --config $work/rindle.yaml   (log: $work/rindled.log)"
 "$RINDLED" --config "$work/rindle.yaml" >"$work/rindled.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 1 100); do
-  if curl -fs "http://127.0.0.1:$metrics_port/healthz" >/dev/null 2>&1; then break; fi
+  if healthy; then break; fi
   if ! kill -0 "$daemon_pid" 2>/dev/null; then cat "$work/rindled.log" >&2; exit 1; fi
   sleep 0.1
 done

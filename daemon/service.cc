@@ -159,8 +159,10 @@ struct Start {
 };
 
 // Step 4: the engine's tables at some LSN the slot can continue from.
+// A stop request (SIGTERM) ends the initial load early: the slot then has no
+// checkpoint, so the next start drops it and loads again.
 ivm::Result<Start> restore_or_snapshot(const Prepared& p, const std::string& fingerprint, Metrics* metrics,
-                                       HealthBoard* health, Notifier* notifier) {
+                                       HealthBoard* health, Notifier* notifier, const std::atomic<bool>& stop) {
   const config::SourceConfig& s = p.config.source;
   const std::string& dir = p.config.state.directory;
   RINDLE_ASSIGN_OR_RETURN(replication::SlotState slot, replication::read_slot(p.conninfo, s.slot));
@@ -209,7 +211,8 @@ ivm::Result<Start> restore_or_snapshot(const Prepared& p, const std::string& fin
   replication::LoadOptions lo;
   lo.chunk_rows = static_cast<size_t>(s.snapshot.fetch_rows);
   ivm::Engine* engine = st.engine.get();
-  lo.on_rows = [engine](const replication::TableSpec& t, std::vector<ivm::Row>&& rows) {
+  lo.on_rows = [engine, &stop](const replication::TableSpec& t, std::vector<ivm::Row>&& rows) {
+    if (stop.load()) return ivm::Status(ivm::Code::kInternal, "stop requested during the initial load");
     return engine->load(t.schema.name, rows);
   };
   lo.on_progress = [metrics, notifier](const replication::LoadProgress& pr) {
@@ -432,7 +435,11 @@ int run_daemon(const std::string& file) {
     return 1;
   }
   std::string fingerprint = state_fingerprint(source_identity(p), schemas(p.live.tables));
-  ivm::Result<Start> start = restore_or_snapshot(p, fingerprint, &metrics, &health, &notifier);
+  ivm::Result<Start> start = restore_or_snapshot(p, fingerprint, &metrics, &health, &notifier, signals.stop_flag());
+  if (!start.ok() && signals.stop_requested()) {
+    spdlog::info("stopped during start-up ({}); the next start loads the snapshot again", start.status().message());
+    return 0;
+  }
   if (!start.ok()) {
     spdlog::error("start-up failed: {}", start.status().message());
     return 1;

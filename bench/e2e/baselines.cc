@@ -7,6 +7,7 @@
 
 #include "bench/e2e/e2e_common.h"
 #include "bench/e2e/subcommands.h"
+#include "sinks/table/table_sink.h"
 
 namespace rindle::bench {
 namespace {
@@ -109,21 +110,21 @@ json cmd_refresh(const Options& opt) {
   return out;
 }
 
-json cmd_verify(const Options& opt) {
-  BenchSetup s = load_setup(opt.str("config"));
-  Db db(s.conninfo);
-  // --schema S: compare S.<view> (trigger-maintained tables); default: each view's sink table.
-  std::string schema = opt.str("schema", "");
+json verify_tables(BenchSetup& s, Db& db, const std::string& schema) {
   json out = json::object();
   bool all_equal = true;
   for (const BenchView& v : s.views) {
     std::string sch = schema.empty() ? v.sink_schema : schema;
     std::string tab = schema.empty() ? v.sink_table : v.name;
+    if (tab.empty()) continue;  // no table sink
     std::string exists = db.scalar("SELECT to_regclass($1) IS NOT NULL", {qualified(sch, tab)});
     if (exists != "t") continue;  // e.g. no trigger-maintained table for this view
     std::string sql = "SELECT " + column_list(v) + " FROM " + qualified(sch, tab);
-    bool ordered = v.def.ordered && schema.empty();
-    if (ordered) sql += " ORDER BY rindle_position";
+    // Ordered views kept by a table sink: compared in the sink's order (rindle_position).
+    bool ordered = v.def.ordered &&
+                   db.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+                             {qualified(sch, tab), sinks::kPositionColumn}) == "1";
+    if (ordered) sql += " ORDER BY " + std::string(sinks::kPositionColumn);
     sinks::PgResult have = db.query(sql);
     sinks::PgResult want = db.query(v.sql);
     std::vector<std::string> a = rows_of(have.get()), b = rows_of(want.get());
@@ -133,6 +134,7 @@ json cmd_verify(const Options& opt) {
     }
     json j;
     j["rows"] = b.size();
+    j["ordered"] = ordered;
     j["equal"] = a == b;
     if (a != b) {
       all_equal = false;
@@ -141,12 +143,19 @@ json cmd_verify(const Options& opt) {
       j["table_rows"] = a.size();
       j["first_difference"] = {{"table", i < a.size() ? a[i] : "(end)"}, {"query", i < b.size() ? b[i] : "(end)"}};
     }
-    std::fprintf(stderr, "  verify %s.%s: %zu rows, %s\n", sch.c_str(), tab.c_str(), b.size(),
+    std::fprintf(stderr, "  verify %s.%s: %zu rows%s, %s\n", sch.c_str(), tab.c_str(), b.size(), ordered ? " in order" : "",
                  a == b ? "equal to the view's SQL" : "DIFFERENT from the view's SQL");
     out[v.name] = j;
   }
   out["all_equal"] = all_equal;
   return out;
+}
+
+json cmd_verify(const Options& opt) {
+  BenchSetup s = load_setup(opt.str("config"));
+  Db db(s.conninfo);
+  // --schema S: compare S.<view> (trigger-maintained tables); default: each view's sink table.
+  return verify_tables(s, db, opt.str("schema", ""));
 }
 
 }  // namespace rindle::bench

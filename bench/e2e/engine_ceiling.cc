@@ -10,6 +10,11 @@
 //   mix    the load generator's mix (bench/e2e/pgbench/*.sql, same weights and values):
 //          60% delay update of a flight of the day, 15% new flight of the day,
 //          10% delete of the oldest new flight, 15% model score update of an airport
+// Then (unless --verify 0) the check that the engine's views equal a fresh
+// query: the same writes are replayed into the database (one transaction),
+// each view's rows are written by the real table sink into schema
+// --verify-schema (default engine_check), and those tables are compared with
+// the views' SQL run by PostgreSQL (verify_tables). The replay is not timed.
 #include <algorithm>
 #include <cstdio>
 #include <deque>
@@ -20,6 +25,7 @@
 #include "bench/e2e/subcommands.h"
 #include "ivm/engine.h"
 #include "replication/setup.h"
+#include "sinks/table/table_sink.h"
 
 namespace rindle::bench {
 namespace {
@@ -37,6 +43,41 @@ int column(const ivm::TableSchema& t, const char* name) {
   int i = t.column_index(name);
   if (i < 0) die("engine table " + t.name + " has no column " + name);
   return i;
+}
+
+// One write of the workload, as PostgreSQL is told it for the verification replay.
+struct Write {
+  enum Kind { kDelay, kInsert, kDelete, kScore } kind;
+  int64_t id = 0;       // flight id (kDelay, kInsert: the new id, kDelete)
+  int64_t from = 0;     // kInsert: the flight copied
+  int64_t delay = 0;    // kDelay, kInsert
+  std::string iata;     // kScore
+  double score = 0;     // kScore
+};
+
+void replay(Db& db, const std::vector<Write>& writes) {
+  db.exec("BEGIN");
+  char buf[64];
+  for (const Write& w : writes) {
+    switch (w.kind) {
+      case Write::kDelay:
+        db.query("UPDATE flights SET delay = $2::int WHERE id = $1::bigint", {std::to_string(w.id), std::to_string(w.delay)});
+        break;
+      case Write::kInsert:
+        db.query("INSERT INTO flights (id, date, delay, distance, origin, destination) "
+                 "SELECT $1::bigint, date, $3::int, distance, origin, destination FROM flights WHERE id = $2::bigint",
+                 {std::to_string(w.id), std::to_string(w.from), std::to_string(w.delay)});
+        break;
+      case Write::kDelete:
+        db.query("DELETE FROM flights WHERE id = $1::bigint", {std::to_string(w.id)});
+        break;
+      case Write::kScore:
+        std::snprintf(buf, sizeof buf, "%.17g", w.score);
+        db.query("UPDATE airport_scores SET score = $2::float8 WHERE iata = $1", {w.iata, std::string(buf)});
+        break;
+    }
+  }
+  db.exec("COMMIT");
 }
 
 struct Timed {
@@ -168,8 +209,10 @@ json cmd_engine(const Options& opt) {
   Rng rng(static_cast<uint64_t>(opt.num("seed", 17)));
   int64_t next_delay = 1000000;  // above every delay: each probe becomes the new maximum
   Timed probe;
+  std::vector<Write> writes;  // everything applied, for the verification replay
   for (int64_t i = 0, n = opt.num("probes", 20000); i < n; ++i) {
     int64_t id = probe_ids[static_cast<size_t>(rng.uniform(0, static_cast<int64_t>(probe_ids.size()) - 1))];
+    writes.push_back({Write::kDelay, id, 0, next_delay, {}, 0});
     apply(update_of(ft, {ivm::Value::int64(id)}, f_delay, ivm::Value::int64(next_delay++)), probe);
   }
   out["probe_us"] = result_of(probe);
@@ -184,17 +227,22 @@ json cmd_engine(const Options& opt) {
     int kind = 0;
     if (pick <= 60) {
       int64_t id = rng.uniform(day_first, day_last);
-      apply(update_of(ft, {ivm::Value::int64(id)}, f_delay, ivm::Value::int64(rng.uniform(-20, 180))), one);
+      int64_t delay = rng.uniform(-20, 180);
+      writes.push_back({Write::kDelay, id, 0, delay, {}, 0});
+      apply(update_of(ft, {ivm::Value::int64(id)}, f_delay, ivm::Value::int64(delay)), one);
     } else if (pick <= 75) {
       kind = 1;
-      const ivm::Row* src = engine->lookup(ft, {ivm::Value::int64(rng.uniform(day_first, day_last))});
+      int64_t from = rng.uniform(day_first, day_last);
+      const ivm::Row* src = engine->lookup(ft, {ivm::Value::int64(from)});
       if (!src) die("no flight to copy");
       ivm::Change c;
       c.kind = ivm::ChangeKind::kInsert;
       c.table = ft;
       c.row = *src;
       c.row[static_cast<size_t>(f_id)] = ivm::Value::int64(next_new_id);
-      c.row[static_cast<size_t>(f_delay)] = ivm::Value::int64(rng.uniform(-20, 180));
+      int64_t delay = rng.uniform(-20, 180);
+      c.row[static_cast<size_t>(f_delay)] = ivm::Value::int64(delay);
+      writes.push_back({Write::kInsert, next_new_id, from, delay, {}, 0});
       inserted.push_back(next_new_id++);
       apply(std::move(c), one);
     } else if (pick <= 85) {
@@ -204,12 +252,15 @@ json cmd_engine(const Options& opt) {
       c.kind = ivm::ChangeKind::kDelete;
       c.table = ft;
       c.key = {ivm::Value::int64(inserted.front())};
+      writes.push_back({Write::kDelete, inserted.front(), 0, 0, {}, 0});
       inserted.pop_front();
       apply(std::move(c), one);
     } else {
       kind = 3;
       const std::string& iata = airport_by_n[static_cast<size_t>(rng.uniform(1, active_airports))];
-      apply(update_of(st, {ivm::Value::text(iata)}, s_score, ivm::Value::float64(rng.unit())), one);
+      double score = rng.unit();
+      writes.push_back({Write::kScore, 0, 0, 0, iata, score});
+      apply(update_of(st, {ivm::Value::text(iata)}, s_score, ivm::Value::float64(score)), one);
     }
     for (Timed* t : {&mix, &by_kind[kind]}) {
       t->us.push_back(one.us[0]);
@@ -251,6 +302,37 @@ json cmd_engine(const Options& opt) {
   std::fprintf(stderr, "  engine: probe p50 %.1f us, mix p50 %.1f us p99 %.1f us, %.0f changes/s\n",
                out["probe_us"]["p50"].get<double>(), out["mix_us"]["p50"].get<double>(),
                out["mix_us"]["p99"].get<double>(), out["mix_us"]["changes_per_s"].get<double>());
+
+  if (opt.num("verify", 1) != 0) {
+    std::string schema = opt.str("verify-schema", "engine_check");
+    Db db(s.conninfo);
+    int64_t r0 = steady_us();
+    replay(db, writes);
+    double replay_s = static_cast<double>(steady_us() - r0) / 1e6;
+    db.exec("DROP SCHEMA IF EXISTS " + sinks::PgConn::quote_ident(schema) + " CASCADE");
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const BenchView& v = s.views[i];
+      sinks::ViewShape shape;
+      shape.view = v.name;
+      for (const sql::ViewColumn& c : v.def.columns) shape.columns.push_back({c.name, c.type.name, c.engine_type});
+      shape.key = v.def.key;
+      shape.ordered = v.def.ordered;
+      shape.fingerprint = v.sql;
+      sinks::TableSinkOptions so;
+      so.conninfo = s.conninfo;
+      so.schema = schema;
+      so.table = v.name;
+      sinks::TableSink sink(so, shape);
+      ivm::Result<sinks::SinkState> state = sink.open();
+      if (!state.ok()) die("table sink for " + v.name + ": " + state.status().to_string());
+      must(sink.replace(lsn, engine->view_rows(ids[i])), "table sink replace " + v.name);
+      sink.close();
+    }
+    json vj = verify_tables(s, db, schema);
+    vj["writes_replayed"] = writes.size();
+    vj["replay_seconds"] = replay_s;
+    out["verify"] = vj;
+  }
   return out;
 }
 

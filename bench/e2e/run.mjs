@@ -227,6 +227,7 @@ async function measureScale(o, pg, meta, scale, e2e, rindled) {
   say(`${scale}x: the engine alone, in process (${o.p.engineProbes} probes, ${o.p.engineChanges} mixed changes)`)
   R.engine = await e2eRun('engine', [...day, '--active-airports', String(meta.airports_with_departures),
     '--probes', String(o.p.engineProbes), '--changes', String(o.p.engineChanges)])
+  if (!R.engine.verify.all_equal) throw new Error('the engine\'s views differ from the views\' SQL after the same writes')
   pg.sql('postgres', `DROP DATABASE ${db}`)
   return R
 }

@@ -15,4 +15,10 @@ json cmd_latency(const Options& opt);  // probes.cc
 json cmd_lag(const Options& opt);      // probes.cc
 json cmd_engine(const Options& opt);   // engine_ceiling.cc
 
+// Compares tables with the views' SQL run now, as text rows (sorted, or in
+// rindle_position order where the table has that column): schema "" compares
+// each view's table sink; otherwise schema.<view name>. Views without such a
+// table are skipped. {view: {rows, ordered, equal, ...}, all_equal}.
+json verify_tables(BenchSetup& s, Db& db, const std::string& schema);
+
 }  // namespace rindle::bench

@@ -70,10 +70,17 @@ export function renderReport(res) {
     `(every ${res.options.stride === 1 ? '' : `${res.options.stride}th `}flight: ${n0(res.dataset.flights)}), ` +
     `${n0(res.dataset.airports)} airports; scaled copies shifted ${res.dataset.span_days} days back each.`)
   out.push('')
+  for (const s of S) {
+    if (s.rindled_error) out.push(`**rindled failed at ${s.scale}×**: ${s.rindled_error.message} (log: \`${s.rindled_error.log}\`).`, '')
+  }
+  if (!S.some((s) => s.rindled || s.rindled_error)) {
+    out.push('rindled was not measured in this run (no `--rindled PATH`): the rows below are the baselines and the ' +
+      'engine in process.', '')
+  }
   out.push('**Per-change latency** (how long until one write shows in the views; lower is better):')
   out.push('')
   const rows = []
-  if (P0.rindled != null) {
+  if (pc.some((p) => p.rindled != null)) {
     rows.push(row('rindled: commit → all four sink tables, p50', pc.map((p) => p.rindled)))
     rows.push(row('rindled: commit → all four sink tables, p99', pc.map((p) => p.rindled_p99)))
     rows.push(row('rindled: CPU per change (at the highest sustained rate)', pc.map((p) => p.rindled_cpu)))
@@ -153,11 +160,12 @@ export function renderReport(res) {
   out.push(table([`setup`, `tps (${lo.writes.plain.throughput.clients} clients)`, 'latency ms (1 client)', 'tps ÷ plain'], wr))
   out.push('')
 
-  if (lo.rindled) {
+  const RS = S.filter((s) => s.rindled)
+  if (RS.length) {
     out.push('**rindled** (the daemon, its slot, four table sinks):')
     out.push('')
     const rd = []
-    const r = (name, f) => rd.push([name, ...S.map((s) => f(s.rindled))])
+    const r = (name, f) => rd.push([name, ...RS.map((s) => f(s.rindled))])
     r('initial snapshot (start → all sinks filled)', (x) => `${f1(x.snapshot.seconds)} s`)
     r('snapshot source rows/s', (x) => n0(x.snapshot.rows_per_s))
     r('resident memory after the snapshot', (x) => mib(x.memory_after_snapshot.rss_bytes))
@@ -179,13 +187,13 @@ export function renderReport(res) {
     })
     r('client view: commit returned → content seen, p50', (x) => ms(x.latency.client_ms.p50))
     r('sink tables equal to the views\' SQL afterwards', (x) => (x.verify.all_equal ? 'yes' : 'NO'))
-    r('stop (SIGTERM → exit)', (x) => `${f2(x.shutdown.seconds)} s, exit ${x.shutdown.code}`)
-    out.push(table(['', ...S.map((s) => `${s.scale}×`)], rd))
+    r('stop (SIGTERM → exit)', (x) => (x.shutdown ? `${f2(x.shutdown.seconds)} s, exit ${x.shutdown.code}` : '–'))
+    out.push(table(['', ...RS.map((s) => `${s.scale}×`)], rd))
     out.push('')
     out.push('Sustained load steps (pgbench at a fixed rate; a probe every 50 ms measures commit → all four sinks):')
     out.push('')
     const st = []
-    for (const s of S) {
+    for (const s of RS) {
       for (const x of s.rindled.sustained) {
         st.push([`${s.scale}×`, n0(x.rate), n0(x.load.tps), ms(x.lag.all_views_ms.p50), ms(x.lag.all_views_ms.p99),
           ms(x.lag.all_views_ms.max), f1(x.rindled_cpu_us_per_change), f1(x.server_cpu_us_per_change), x.kept_up ? 'yes' : 'no'])
@@ -209,6 +217,8 @@ export function renderReport(res) {
   e('work per change (index probes + rows touched, mix)', (x) => f1(x.mix_us.index_probes_per_change + x.mix_us.rows_touched_per_change))
   e('engine bytes per stored row (tables + view state)', (x) => n0(x.memory.engine_bytes_per_row))
   e('process RSS', (x) => mib(x.memory.rss_bytes))
+  e('views equal to the views\' SQL after the same writes (replayed into PostgreSQL)', (x) =>
+    (x.verify ? `${x.verify.all_equal ? 'yes' : 'NO'} (${n0(x.verify.writes_replayed)} writes)` : '–'))
   out.push(table(['', ...S.map((s) => `${s.scale}×`)], en))
   out.push('')
   return out.join('\n')
@@ -220,7 +230,7 @@ export function chartSvg(res) {
   const x = S.map((s) => s.rows.flights)
   const series = (name, color, key, dash) => ({ name, color, dash, points: x.map((xx, i) => [xx, pc[i][key]]) })
   const list = []
-  if (pc[0].rindled != null) {
+  if (pc.some((p) => p.rindled != null)) {
     list.push(series('rindled, commit → sinks, p50', '#d62728', 'rindled'))
     list.push(series('rindled, commit → sinks, p99', '#d62728', 'rindled_p99', '6 4'))
   }

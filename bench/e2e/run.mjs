@@ -4,7 +4,16 @@
 //
 //   node bench/e2e/run.mjs [--quick | --smoke] [--scales 1,30] [--stride N]
 //        [--build build/release] [--out build/e2e-results] [--cache build/e2e-cache]
-//        [--no-rindled] [--keep]
+//        [--rindled PATH | --no-rindled] [--config bench/e2e/rindle.yaml] [--keep]
+//
+// rindled is measured only when its binary is named: --rindled PATH, or the
+// environment variable RINDLE_E2E_RINDLED=PATH (--no-rindled overrides both).
+// --config names the rindled config used as the template (default: the
+// committed bench/e2e/rindle.yaml); only its connection, state directory and
+// metrics lines are replaced per scale. If rindled fails (start-up, a timeout,
+// a sink that differs from its view), its log is copied to OUT, the error is
+// recorded in results.json and the report, the other measurements go on, and
+// the run exits 1 at the end.
 //
 // It starts its own PostgreSQL (scripts/pg_tmp.sh, loopback and a Unix socket
 // in a temp dir), makes one database per scale, and per scale measures:
@@ -42,7 +51,8 @@ const PROFILES = {
 
 function parseArgs(argv) {
   const o = { profile: 'full', build: path.join(root, 'build/release'), out: path.join(root, 'build/e2e-results'),
-              cache: path.join(root, 'build/e2e-cache'), rindled: true, keep: false }
+              cache: path.join(root, 'build/e2e-cache'), rindled: process.env.RINDLE_E2E_RINDLED || null,
+              config: path.join(here, 'rindle.yaml'), keep: false }
   const over = {}
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i]
@@ -54,10 +64,14 @@ function parseArgs(argv) {
     else if (a === '--build') o.build = path.resolve(val())
     else if (a === '--out') o.out = path.resolve(val())
     else if (a === '--cache') o.cache = path.resolve(val())
-    else if (a === '--no-rindled') o.rindled = false
+    else if (a === '--no-rindled') o.noRindled = true
+    else if (a === '--rindled') o.rindled = path.resolve(val())
+    else if (a === '--config') o.config = path.resolve(val())
     else if (a === '--keep') o.keep = true
     else die(`unknown option ${a}`)
   }
+  if (o.noRindled) o.rindled = null
+  else if (o.rindled) o.rindled = path.resolve(o.rindled)
   o.p = { ...PROFILES[o.profile], ...over }
   return o
 }
@@ -168,13 +182,14 @@ async function measureScale(o, pg, meta, scale, e2e, rindled) {
   const cfg = path.join(o.work, `rindle_${scale}x.yaml`)
   // The committed config with only the connection, state and metrics lines replaced.
   const metricsPort = 20000 + Math.floor(Math.random() * 20000)
-  const yaml = fs.readFileSync(path.join(here, 'rindle.yaml'), 'utf8')
+  const yaml = fs.readFileSync(o.config, 'utf8')
     .replace(/^( {2}host:).*$/m, `$1 ${pg.sock}`)
     .replace(/^( {2}port:).*$/m, `$1 ${pg.port}`)
     .replace(/^( {2}dbname:).*$/m, `$1 ${db}`)
     .replace(/^( {2}directory:).*$/m, `$1 ${path.join(o.work, `state_${scale}x`)}`)
     .replace(/^( {2}listen:).*$/m, `$1 127.0.0.1:${metricsPort}`)
   fs.writeFileSync(cfg, yaml)
+  fs.mkdirSync(path.join(o.work, `state_${scale}x`), { recursive: true })
   const e2eRun = async (cmd, args) => {
     const outFile = path.join(o.work, `${cmd}_${scale}x_${Date.now()}.json`)
     const r = await spawnP(e2e, [cmd, '--config', cfg, '--out', outFile, ...args])
@@ -222,7 +237,18 @@ async function measureScale(o, pg, meta, scale, e2e, rindled) {
   pg.file(db, path.join(here, 'sql/drop_triggers.sql'))
   pg.sql(db, 'VACUUM ANALYZE flights, airport_scores')
 
-  if (rindled) R.rindled = await measureRindled(o, pg, db, meta, cfg, R.views.length, e2eRun, rindled, bench)
+  if (rindled) {
+    try {
+      R.rindled = await measureRindled(o, pg, db, meta, cfg, R.views.length, e2eRun, rindled, bench)
+    } catch (e) {
+      const log = path.join(o.out, `rindled_${db}.log`)
+      try { fs.copyFileSync(path.join(o.work, `rindled_${db}.log`), log) } catch {}
+      R.rindled_error = { message: String(e.message || e), log }
+      say(`${scale}x: rindled FAILED: ${R.rindled_error.message} (log: ${log}); going on without it`)
+      // Whatever it left behind must not disturb the rest of the run.
+      pg.sql(db, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${db}' AND NOT active`)
+    }
+  }
 
   say(`${scale}x: the engine alone, in process (${o.p.engineProbes} probes, ${o.p.engineChanges} mixed changes)`)
   R.engine = await e2eRun('engine', [...day, '--active-airports', String(meta.airports_with_departures),
@@ -236,7 +262,6 @@ async function measureScale(o, pg, meta, scale, e2e, rindled) {
 async function measureRindled(o, pg, db, meta, cfg, viewCount, e2eRun, rindledBin, bench) {
   const R = {}
   const sourceRows = Number(pg.value(db, 'SELECT (SELECT count(*) FROM flights) + (SELECT count(*) FROM airports) + (SELECT count(*) FROM airport_scores)'))
-  const views = viewCount
   const logFile = path.join(o.work, `rindled_${db}.log`)
   const log = fs.openSync(logFile, 'w')
   say(`${db}: starting rindled (initial snapshot of ${sourceRows.toLocaleString('en-US')} source rows)`)
@@ -246,9 +271,28 @@ async function measureRindled(o, pg, db, meta, cfg, viewCount, e2eRun, rindledBi
   child.on('exit', () => children.delete(child))
   let exited = null
   child.on('exit', (code, sig) => { exited = { code, signal: sig } })
+  try {
+    return await measureRunning(o, pg, db, R, sourceRows, viewCount, e2eRun, bench, child, () => exited, t, logFile)
+  } finally {
+    if (!exited) {
+      const ts = Date.now()
+      child.kill('SIGTERM')
+      while (!exited && Date.now() - ts < 120e3) await sleep(50)
+      R.shutdown = { seconds: (Date.now() - ts) / 1000, ...exited }
+      if (!exited) child.kill('SIGKILL')
+    }
+    while (!exited) await sleep(50)
+    fs.closeSync(log)
+    R.log = logFile
+    pg.sql(db, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${db}' AND NOT active`)
+  }
+}
+
+// rindled started (child): snapshot, latency, sustained rates, writes, verification.
+async function measureRunning(o, pg, db, R, sourceRows, views, e2eRun, bench, child, exitedNow, t, logFile) {
   // Ready: every sink has its contents (a progress row each).
   for (;;) {
-    if (exited) throw new Error(`rindled exited during start-up (${JSON.stringify(exited)}); see ${logFile}`)
+    if (exitedNow()) throw new Error(`rindled exited during start-up (${JSON.stringify(exitedNow())})`)
     let n = 0
     try { n = Number(pg.value(db, `SELECT count(*) FROM rindle_views.rindle_progress`)) } catch {}
     if (n >= views) break
@@ -302,14 +346,6 @@ async function measureRindled(o, pg, db, meta, cfg, viewCount, e2eRun, rindledBi
   if (!R.verify.all_equal) throw new Error('a sink table differs from its view')
   R.memory_end = memory(child.pid)
   R.cpu_total_seconds = cpuSeconds(child.pid)
-  const ts = Date.now()
-  child.kill('SIGTERM')
-  while (!exited && Date.now() - ts < 120e3) await sleep(50)
-  R.shutdown = { seconds: (Date.now() - ts) / 1000, ...exited }
-  if (!exited) child.kill('SIGKILL')
-  pg.sql(db, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${db}'`)
-  fs.closeSync(log)
-  R.log = logFile
   return R
 }
 
@@ -318,8 +354,9 @@ async function main() {
   const o = parseArgs(process.argv)
   const e2e = path.join(o.build, 'bench/e2e/e2e_bench')
   if (!fs.existsSync(e2e)) die(`${e2e} is missing: build the e2e_bench target first (scripts/bench_e2e.sh does)`)
-  let rindled = o.rindled ? path.join(o.build, 'daemon/rindled') : null
+  const rindled = o.rindled
   if (rindled && !fs.existsSync(rindled)) die(`${rindled} is missing (or pass --no-rindled)`)
+  if (!fs.existsSync(o.config)) die(`${o.config} is missing`)
   o.data = path.join(o.cache, `stride${o.p.stride}`)
   run(process.execPath, [path.join(here, 'prepare.mjs'), '--out', o.data, '--stride', String(o.p.stride)], { stdio: 'inherit' })
   const meta = JSON.parse(fs.readFileSync(path.join(o.data, 'meta.json'), 'utf8'))
@@ -362,6 +399,11 @@ async function main() {
     const md = writeReport(results, o.out)
     console.log('\n' + md)
     say(`done in ${(results.seconds / 60).toFixed(1)} minutes: ${o.out}/{report.md,results.json,latency.svg}`)
+    const failed = results.scales.filter((s) => s.rindled_error)
+    if (failed.length) {
+      for (const s of failed) console.error(`run.mjs: rindled failed at ${s.scale}x: ${s.rindled_error.message} (log: ${s.rindled_error.log})`)
+      process.exitCode = 1
+    }
   } finally {
     cleanup()
   }

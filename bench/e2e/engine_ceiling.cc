@@ -220,7 +220,8 @@ json cmd_engine(const Options& opt) {
   // mix: as bench/e2e/pgbench/*.sql.
   Timed mix, by_kind[4];
   std::deque<int64_t> inserted;
-  int64_t next_new_id = 1000000000;
+  // New flights get ids above every id in the table (the load generators have added some from 1000000000).
+  int64_t next_new_id = std::stoll(Db(s.conninfo).scalar("SELECT greatest(max(id) + 1, 1000000000) FROM flights"));
   for (int64_t i = 0, n = opt.num("changes", 100000); i < n; ++i) {
     int64_t pick = rng.uniform(1, 100);
     Timed one;

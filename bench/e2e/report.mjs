@@ -153,7 +153,8 @@ export function renderReport(res) {
     wr.push([`${s.scale}× with triggers`, n0(w.triggers.throughput.tps), f2(w.triggers.single.latency_ms),
       rx(ratio(w.triggers.throughput.tps, w.plain.throughput.tps))])
     if (s.rindled) {
-      wr.push([`${s.scale}× rindled running (slot active)`, n0(s.rindled.writes_with_slot.tps), '–',
+      wr.push([`${s.scale}× rindled running (slot active)`, n0(s.rindled.writes_with_slot.tps),
+        s.rindled.writes_with_slot_single ? f2(s.rindled.writes_with_slot_single.latency_ms) : '–',
         rx(ratio(s.rindled.writes_with_slot.tps, w.plain.throughput.tps))])
     }
   }

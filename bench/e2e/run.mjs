@@ -340,6 +340,7 @@ async function measureRunning(o, pg, db, R, sourceRows, views, e2eRun, bench, ch
   }
   say(`${db}: pgbench write throughput with rindled's slot active`)
   R.writes_with_slot = await bench({ clients: o.p.clients, seconds: o.p.pgbenchSeconds })
+  R.writes_with_slot_single = await bench({ clients: 1, seconds: o.p.pgbenchSeconds })
   // Let it catch up (one probe), then the sink tables must equal the views' SQL.
   await e2eRun('latency', ['--probes', '3', '--warmup', '0'])
   R.verify = await e2eRun('verify', [])

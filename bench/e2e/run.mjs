@@ -374,7 +374,10 @@ async function main() {
   }
   const cleanup = () => {
     for (const c of children) c.kill('SIGKILL')
-    if (!o.keep) { pg.destroy(); fs.rmSync(o.work, { recursive: true, force: true }) } else console.log(`kept: ${o.work}`)
+    if (!o.keep) { pg.destroy(); fs.rmSync(o.work, { recursive: true, force: true }) } else {
+      try { pg.stop() } catch {}
+      console.log(`kept (server stopped; scripts/pg_tmp.sh start ${pg.dir} restarts it): ${o.work}`)
+    }
   }
   process.on('SIGINT', () => { cleanup(); process.exit(130) })
   try {

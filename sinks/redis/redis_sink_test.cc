@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -280,7 +281,15 @@ struct Harness {
     ro.failure_timeout = 600s;
     ro.on_failure = FailurePolicy::kRetry;
     ro.queue_transactions = 64;
+    // The hooks the daemon's metrics hang on (committed LSN, latency, errors).
+    ro.on_write = [this](const SinkWriteEvent& e) {
+      writes_seen += 1;
+      last_write_lsn = e.lsn;
+    };
+    ro.on_error = [this](const std::string&, bool) { errors_seen += 1; };
   }
+  std::atomic<uint64_t> writes_seen{0}, errors_seen{0};
+  std::atomic<Lsn> last_write_lsn{0};
   void start() {
     runners.clear();
     for (size_t i = 0; i < feed.ids.size(); ++i) {
@@ -389,6 +398,8 @@ TEST_CASE("Redis killed mid-workload and restarted (appendfsync always): nothing
     REQUIRE_MESSAGE(redis.start(), redis.error());
     h.settle();
     CHECK(h.tracker.ack_lsn() == h.lsn);
+    if (pending) CHECK(h.errors_seen > 0);  // reported to the error hook (metrics: sink_errors_total)
+    CHECK(h.writes_seen > 0);
     h.check_all();
     for (auto& r : h.runners) CHECK(r->health().replaces == 1);  // only the first build
   }

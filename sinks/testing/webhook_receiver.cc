@@ -3,6 +3,7 @@
 #include <civetweb.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -113,6 +114,16 @@ void WebhookReceiver::apply(const std::string& body) {
     return;
   }
   std::vector<Row>& rows = views_[view->text];
+  // Requests of an older epoch come from a sender that was since replaced
+  // (killed while this request was on its way): drop them.
+  const ivm::Json* epoch = doc->find("epoch");
+  uint64_t e = epoch ? std::strtoull(epoch->text.c_str(), nullptr, 10) : 0;
+  uint64_t& newest = epochs_[view->text];
+  if (e < newest) {
+    ++stale_;
+    return;
+  }
+  newest = e;
   if (type->text == "replace") {
     const ivm::Json* id = doc->find("id");
     if (!id || seen_[id->text]) {

@@ -1,7 +1,8 @@
 // A real HTTP webhook receiver for tests (civetweb, loopback, its own port).
 //
 // It does what the webhook sink's documentation asks of a receiver: checks
-// the signature, deduplicates changes by their id, applies "replace" parts
+// the signature, drops requests of an older epoch than the newest seen for
+// the view, deduplicates changes by their id, applies "replace" parts
 // and changes one after the other, and keeps the resulting rows of each view
 // (as JSON objects keyed by the change's "key"). Faults on demand: answer the
 // next n requests with a status (after or without applying them), delay
@@ -52,6 +53,7 @@ class WebhookReceiver {
   std::vector<Row> rows(const std::string& view) const;
   uint64_t requests() const { return requests_; }
   uint64_t duplicates() const { return duplicates_; }  // changes ignored as already seen
+  uint64_t stale() const { return stale_; }            // requests dropped for an older epoch
   uint64_t bad_signatures() const { return bad_signatures_; }
   uint64_t missing_idempotency_keys() const { return missing_keys_; }
   // Inconsistencies a correct sender never causes: deleting or updating a
@@ -71,10 +73,11 @@ class WebhookReceiver {
   std::atomic<int> fail_next_{0};
   std::atomic<int> fail_status_{500};
   std::atomic<int> delay_ms_{0};
-  std::atomic<uint64_t> requests_{0}, duplicates_{0}, bad_signatures_{0}, missing_keys_{0};
+  std::atomic<uint64_t> requests_{0}, duplicates_{0}, bad_signatures_{0}, missing_keys_{0}, stale_{0};
 
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Row>> views_;
+  std::map<std::string, uint64_t> epochs_;  // newest epoch seen per view
   std::map<std::string, bool> seen_;  // change and replace-part ids
   std::vector<std::string> problems_;
   std::vector<std::string> bodies_;

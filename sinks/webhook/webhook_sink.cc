@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -105,13 +106,16 @@ ivm::Result<SinkState> WebhookSink::open() {
   SinkState st;
   st.needs_replace = false;
   std::ifstream in(options_.progress_file);
-  std::string lsn_text, fingerprint;
+  std::string lsn_text, fingerprint, epoch_text;
+  uint64_t epoch = 0;
   if (!in) {
     st.needs_replace = true;
     st.reason = "no progress file " + options_.progress_file + " (first delivery)";
   } else {
     std::getline(in, lsn_text);
     std::getline(in, fingerprint);
+    std::getline(in, epoch_text);
+    epoch = std::strtoull(epoch_text.c_str(), nullptr, 10);
     if (!lsn_from_text(lsn_text, &st.durable_lsn)) {
       st.durable_lsn = 0;
       st.needs_replace = true;
@@ -121,6 +125,12 @@ ivm::Result<SinkState> WebhookSink::open() {
       st.reason = "the view's definition changed";
     }
   }
+  in.close();
+  // A new epoch before anything is sent: receivers drop requests of older
+  // epochs (a killed predecessor's request may still be on its way).
+  epoch_ = epoch + 1;
+  progress_fingerprint_ = st.needs_replace ? std::string() : shape_.fingerprint;
+  RINDLE_RETURN_IF_ERROR(write_progress(st.durable_lsn));
   CURL* c = curl_easy_init();
   if (!c) return failure("curl_easy_init failed");
   curl_ = c;
@@ -130,10 +140,17 @@ ivm::Result<SinkState> WebhookSink::open() {
 }
 
 ivm::Status WebhookSink::save_progress(Lsn lsn) {
+  progress_fingerprint_ = shape_.fingerprint;
+  RINDLE_RETURN_IF_ERROR(write_progress(lsn));
+  durable_ = lsn;
+  return ivm::Status::Ok();
+}
+
+ivm::Status WebhookSink::write_progress(Lsn lsn) {
   std::string tmp = options_.progress_file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << lsn_to_text(lsn) << "\n" << shape_.fingerprint << "\n";
+    out << lsn_to_text(lsn) << "\n" << progress_fingerprint_ << "\n" << epoch_ << "\n";
     out.flush();
     if (!out) return failure("cannot write " + tmp);
   }
@@ -142,7 +159,6 @@ ivm::Status WebhookSink::save_progress(Lsn lsn) {
   if (!fsync_path(dir_of(options_.progress_file), O_RDONLY | O_DIRECTORY)) {
     return failure("cannot fsync the directory of " + options_.progress_file);
   }
-  durable_ = lsn;
   return ivm::Status::Ok();
 }
 
@@ -243,7 +259,7 @@ ivm::Status WebhookSink::write(std::span<const ViewTxn* const> txns) {
   auto send = [&]() -> ivm::Status {
     if (first == 0) return ivm::Status::Ok();
     std::string id = shape_.view + "/" + lsn_to_text(first) + "/" + lsn_to_text(last);
-    std::string body = "{\"type\":\"changes\",\"view\":";
+    std::string body = "{\"type\":\"changes\",\"epoch\":" + std::to_string(epoch_) + ",\"view\":";
     ivm::append_json_string(&body, shape_.view);
     body += ",\"batch\":";
     ivm::append_json_string(&body, id);
@@ -295,7 +311,7 @@ ivm::Status WebhookSink::replace(Lsn lsn, const std::vector<ivm::Row>& rows) {
   size_t parts = rows.empty() ? 1 : (rows.size() + per - 1) / per;
   for (size_t p = 0; p < parts; ++p) {
     std::string id = shape_.view + "/replace/" + lsn_to_text(lsn) + "/" + std::to_string(p);
-    std::string body = "{\"type\":\"replace\",\"view\":";
+    std::string body = "{\"type\":\"replace\",\"epoch\":" + std::to_string(epoch_) + ",\"view\":";
     ivm::append_json_string(&body, shape_.view);
     body += ",\"lsn\":\"" + lsn_to_text(lsn) + "\",\"part\":" + std::to_string(p) +
             ",\"final\":" + (p + 1 == parts ? "true" : "false") + ",\"id\":";

@@ -4,7 +4,7 @@
 // one or more requests of at most max_batch_changes changes (a transaction is
 // never split: a larger one goes alone). Body (Content-Type application/json):
 //
-//   {"type":"changes","view":"orders","batch":"orders/0/16B374D8/0/16B37A10",
+//   {"type":"changes","epoch":3,"view":"orders","batch":"orders/0/16B374D8/0/16B37A10",
 //    "changes":[{"id":"orders/0/16B374D8/42","lsn":"0/16B374D8",
 //                "commit_time":"2024-05-01T10:00:00.123456Z","op":"insert",
 //                "key":42,"row":{...},"old":null}, ...]}
@@ -22,10 +22,15 @@
 //    of the old row and, after the removals, an insert of the new one.
 //
 // A rebuild (the view's full contents) is sent as requests of type "replace":
-//   {"type":"replace","view":...,"lsn":...,"part":0,"final":false,
+//   {"type":"replace","epoch":3,"view":...,"lsn":...,"part":0,"final":false,
 //    "id":"orders/replace/0/16B374D8/0","rows":[{...},...]}
 // part 0 tells the receiver to drop everything it holds for the view; the
 // rows of all parts up to the one with "final":true are the view at `lsn`.
+//
+// epoch: increases at every open() (stored in the progress file, fsynced
+// before anything is sent). A request of a killed predecessor may still be in
+// flight while its successor starts; receivers drop requests whose epoch is
+// below the highest they have seen for the view.
 //
 // Headers: the configured ones, Content-Type, Idempotency-Key (the batch id
 // or replace part id), and with a secret X-Rindle-Signature:
@@ -97,7 +102,8 @@ class WebhookSink final : public SinkWriter {
   // POSTs one body; Ok on 2xx (or dead-lettered); an error otherwise.
   ivm::Status post(const std::string& body, const std::string& idempotency_key);
   ivm::Status dead_letter(long status, const std::string& response, const std::string& body);
-  ivm::Status save_progress(Lsn lsn);
+  ivm::Status save_progress(Lsn lsn);   // durable LSN := lsn (with the view's fingerprint)
+  ivm::Status write_progress(Lsn lsn);  // the file: lsn, progress_fingerprint_, epoch_
   std::string change_json(const ViewTxn& txn, const char* op, const ivm::Row* row, const ivm::Row* old,
                           const std::string& id) const;
 
@@ -106,6 +112,8 @@ class WebhookSink final : public SinkWriter {
   void* curl_ = nullptr;  // CURL*, reused between requests (keeps the connection)
   bool open_ = false;
   Lsn durable_ = 0;
+  uint64_t epoch_ = 0;                // this open's epoch (stored epoch + 1)
+  std::string progress_fingerprint_;  // empty until the contents are the view's (after a replace)
   Counters counters_;
 };
 

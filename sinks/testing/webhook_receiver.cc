@@ -132,7 +132,12 @@ void WebhookReceiver::apply(const std::string& body) {
     }
     seen_[id->text] = true;
     const ivm::Json* part = doc->find("part");
-    if (part && part->text == "0") rows.clear();
+    if (part && part->text == "0") {
+      rows.clear();
+      Lsn r = 0;
+      if (!lsn_from_text(doc->find("lsn")->text, &r)) problems_.push_back("bad replace lsn");
+      replaced_at_[view->text] = r;
+    }
     // Replace parts carry whole rows; a view's key is not in them, so they
     // are keyed by their whole text until a change names them by key.
     for (const ivm::Json& r : doc->find("rows")->items) rows.push_back(Row{"", r});
@@ -147,6 +152,15 @@ void WebhookReceiver::apply(const std::string& body) {
     const ivm::Json* id = c.find("id");
     if (!id) {
       problems_.push_back("a change without id");
+      continue;
+    }
+    Lsn lsn = 0;
+    if (!c.find("lsn") || !lsn_from_text(c.find("lsn")->text, &lsn)) {
+      problems_.push_back("a change without a valid lsn");
+      continue;
+    }
+    if (lsn <= replaced_at_[view->text]) {  // part of the last replace
+      ++duplicates_;
       continue;
     }
     if (seen_[id->text]) {

@@ -2,7 +2,8 @@
 //
 // It does what the webhook sink's documentation asks of a receiver: checks
 // the signature, drops requests of an older epoch than the newest seen for
-// the view, deduplicates changes by their id, applies "replace" parts
+// the view, ignores changes at or below the last replace's LSN,
+// deduplicates changes by their id, applies "replace" parts
 // and changes one after the other, and keeps the resulting rows of each view
 // (as JSON objects keyed by the change's "key"). Faults on demand: answer the
 // next n requests with a status (after or without applying them), delay
@@ -78,6 +79,7 @@ class WebhookReceiver {
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Row>> views_;
   std::map<std::string, uint64_t> epochs_;  // newest epoch seen per view
+  std::map<std::string, uint64_t> replaced_at_;  // LSN of the last replace per view
   std::map<std::string, bool> seen_;  // change and replace-part ids
   std::vector<std::string> problems_;
   std::vector<std::string> bodies_;

@@ -310,7 +310,9 @@ ivm::Status WebhookSink::replace(Lsn lsn, const std::vector<ivm::Row>& rows) {
   size_t per = std::max<size_t>(1, options_.max_batch_changes);
   size_t parts = rows.empty() ? 1 : (rows.size() + per - 1) / per;
   for (size_t p = 0; p < parts; ++p) {
-    std::string id = shape_.view + "/replace/" + lsn_to_text(lsn) + "/" + std::to_string(p);
+    // Unique per attempt (the epoch changes at every open): a rebuild that
+    // starts over must reset the receiver again, never be taken for a duplicate.
+    std::string id = shape_.view + "/replace/" + lsn_to_text(lsn) + "/" + std::to_string(p) + "/epoch" + std::to_string(epoch_);
     std::string body = "{\"type\":\"replace\",\"epoch\":" + std::to_string(epoch_) + ",\"view\":";
     ivm::append_json_string(&body, shape_.view);
     body += ",\"lsn\":\"" + lsn_to_text(lsn) + "\",\"part\":" + std::to_string(p) +

@@ -23,9 +23,12 @@
 //
 // A rebuild (the view's full contents) is sent as requests of type "replace":
 //   {"type":"replace","epoch":3,"view":...,"lsn":...,"part":0,"final":false,
-//    "id":"orders/replace/0/16B374D8/0","rows":[{...},...]}
+//    "id":"orders/replace/0/16B374D8/0/epoch3","rows":[{...},...]}
 // part 0 tells the receiver to drop everything it holds for the view; the
 // rows of all parts up to the one with "final":true are the view at `lsn`.
+// Receivers then ignore changes with an LSN at or below the replace's (they
+// are part of it). A rebuild that is interrupted starts over with part 0 in a
+// new epoch (new ids).
 //
 // epoch: increases at every open() (stored in the progress file, fsynced
 // before anything is sent). A request of a killed predecessor may still be in

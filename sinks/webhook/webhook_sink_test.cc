@@ -438,6 +438,11 @@ TEST_CASE("kill -9 of the delivering process 20 times: the receiver's deduplicat
   Harness probe(seed, &receiver, dir.path);
   for (int k = 0; k < steps; ++k) probe.feed.step(++probe.lsn);
   probe.check_all();
+  if (std::getenv("RINDLE_DEBUG_BODIES")) {
+    for (const std::string& b : receiver.bodies()) {
+      if (b.find(std::string("\"view\":\"") + std::getenv("RINDLE_DEBUG_BODIES") + "\"") != std::string::npos) std::fprintf(stderr, "BODY %s\n", b.substr(0, 300).c_str());
+    }
+  }
   if (std::getenv("RINDLE_VERBOSE")) {
     MESSAGE("requests " << receiver.requests() << " duplicates " << receiver.duplicates() << " stale " << receiver.stale());
   }

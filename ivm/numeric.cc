@@ -410,6 +410,65 @@ Result<std::string> numeric_div_int(NumericInt128 numerator, int64_t denominator
   return out;
 }
 
+Result<Value> numeric_avg_int(NumericInt128 sum, int64_t count) {
+  const Int128 limit = static_cast<Int128>(100000000000000000LL);  // 1e17
+  if (count <= 0 || sum >= limit || sum <= -limit) {
+    RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(sum, count));
+    return make_numeric(q);
+  }
+  // select_div_scale on integers: the weight (base-10000 group of the most
+  // significant digit) and the value of that group, for both operands.
+  auto weight_and_first = [](uint64_t m, int* weight, int* first) {
+    int digits = 0;
+    for (uint64_t t = m; t != 0; t /= 10) ++digits;
+    *weight = digits == 0 ? 0 : (digits - 1) / 4;
+    uint64_t group = m;
+    for (int i = 0; i < *weight * 4; ++i) group /= 10;
+    *first = static_cast<int>(group);
+  };
+  int w1, f1, w2, f2;
+  weight_and_first(static_cast<uint64_t>(sum < 0 ? -sum : sum), &w1, &f1);  // |sum| < 1e17
+  weight_and_first(static_cast<uint64_t>(count), &w2, &f2);
+  int qweight = w1 - w2;
+  if (f1 <= f2) --qweight;
+  int rscale = std::min(std::max(16 - qweight * 4, 0), kMaxScale);
+  if (rscale > 20) {
+    RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(sum, count));
+    return make_numeric(q);
+  }
+  Int128 scaled = sum;
+  for (int i = 0; i < rscale; ++i) scaled *= 10;
+  Int128 q = scaled / count, r = scaled % count;
+  if (r < 0) r = -r;
+  if (2 * r >= count) q += scaled < 0 ? -1 : 1;  // round half away from zero
+  const bool neg = q < 0;
+  UInt128 m = static_cast<UInt128>(neg ? -q : q);
+  const uint64_t kBase = 10000000000000000000ULL;  // 1e19
+  uint64_t lo = static_cast<uint64_t>(m % kBase), hi = static_cast<uint64_t>(m / kBase);
+  char digits[48];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + static_cast<int>(lo % 10));
+    lo /= 10;
+  } while (lo != 0);
+  if (hi != 0) {
+    while (n < 19) digits[n++] = '0';
+    do {
+      digits[n++] = static_cast<char>('0' + static_cast<int>(hi % 10));
+      hi /= 10;
+    } while (hi != 0);
+  }
+  while (n <= rscale) digits[n++] = '0';  // at least one digit before the point
+  char text[64];
+  int t = 0;
+  if (neg) text[t++] = '-';
+  for (int i = n - 1; i >= 0; --i) {
+    text[t++] = digits[i];
+    if (i == rscale && rscale > 0) text[t++] = '.';
+  }
+  return make_numeric(std::string_view(text, static_cast<size_t>(t)));
+}
+
 std::string numeric_from_int64(int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);

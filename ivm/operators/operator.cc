@@ -2,6 +2,15 @@
 
 namespace rindle::ivm {
 
+Status Operator::step_input(size_t i, StepContext& ctx) {
+  if (in_.size() != inputs_.size()) {
+    in_.clear();
+    for (const auto& in : inputs_) in_.emplace_back(in->width());
+  }
+  in_[i].clear();
+  return inputs_[i]->step(ctx, &in_[i]);
+}
+
 bool Operator::reads_table(int table_id) const {
   for (const auto& in : inputs_) {
     if (in->reads_table(table_id)) return true;

@@ -438,13 +438,30 @@ Result<Value> numeric_avg_int(NumericInt128 sum, int64_t count) {
   }
   Int128 scaled = sum;
   for (int i = 0; i < rscale; ++i) scaled *= 10;
-  Int128 q = scaled / count, r = scaled % count;
-  if (r < 0) r = -r;
-  if (2 * r >= count) q += scaled < 0 ? -1 : 1;  // round half away from zero
-  const bool neg = q < 0;
-  UInt128 m = static_cast<UInt128>(neg ? -q : q);
+  const bool neg_in = scaled < 0;
+  UInt128 mag = static_cast<UInt128>(neg_in ? -scaled : scaled);
+  const uint64_t den = static_cast<uint64_t>(count);
+  UInt128 m;
+  if ((mag >> 64) == 0) {  // 64-bit division when it fits (the common case)
+    uint64_t a = static_cast<uint64_t>(mag);
+    uint64_t q64 = a / den, r64 = a % den;
+    if (r64 >= den - r64) ++q64;  // round half away from zero (2r >= den, without overflow)
+    m = q64;
+  } else {
+    UInt128 q = mag / den, r = mag % den;
+    if (2 * r >= den) ++q;
+    m = q;
+  }
+  const bool neg = neg_in && m != 0;
   const uint64_t kBase = 10000000000000000000ULL;  // 1e19
-  uint64_t lo = static_cast<uint64_t>(m % kBase), hi = static_cast<uint64_t>(m / kBase);
+  uint64_t lo, hi;
+  if ((m >> 64) == 0 && static_cast<uint64_t>(m) < kBase) {
+    lo = static_cast<uint64_t>(m);
+    hi = 0;
+  } else {
+    lo = static_cast<uint64_t>(m % kBase);
+    hi = static_cast<uint64_t>(m / kBase);
+  }
   char digits[48];
   int n = 0;
   do {

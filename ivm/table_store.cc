@@ -7,6 +7,7 @@
 namespace rindle::ivm {
 
 TableStore::TableStore(TableSchema schema) : schema_(std::move(schema)), rows_(0) {
+  for (const Column& c : schema_.columns) types_.push_back(c.type);
   std::vector<int> all(schema_.columns.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
   set_stored_columns(std::move(all));
@@ -31,6 +32,13 @@ void TableStore::set_stored_columns(std::vector<int> columns) {
     next.insert_moved(buf.data(), hash32(hash_columns(buf.data(), key_pos.data(), static_cast<int>(key_pos.size()))));
   });
   rows_ = std::move(next);
+  convert_.assign(columns.size(), 0);
+  heap_columns_ = false;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    Type t = types_[columns[i]];
+    convert_[i] = t == Type::kFloat64 || t == Type::kNumeric;
+    heap_columns_ = heap_columns_ || is_heap_type(t);
+  }
   stored_ = std::move(columns);
   positions_ = std::move(positions);
   key_pos_ = std::move(key_pos);
@@ -83,7 +91,10 @@ Status TableStore::check_row(const Row& row) const {
     return Status(Code::kInvalid, "table \"" + schema_.name + "\" has " + std::to_string(schema_.columns.size()) +
                                       " columns, row has " + std::to_string(row.size()));
   }
-  for (int c : stored_) RINDLE_RETURN_IF_ERROR(check_value(static_cast<size_t>(c), row[c]));
+  for (int c : stored_) {
+    if (row[c].type() == types_[c]) continue;  // the common case: nothing to check
+    RINDLE_RETURN_IF_ERROR(check_value(static_cast<size_t>(c), row[c]));
+  }
   for (int k : schema_.primary_key) {
     if (row[k].is_null()) {
       return Status(Code::kConstraint, "null value in primary-key column \"" + schema_.columns[k].name +
@@ -114,7 +125,8 @@ Status TableStore::check_key(const Row& key, Row* normalized) const {
 void TableStore::store_values(const Row& row, Value* dst) const {
   for (size_t i = 0; i < stored_.size(); ++i) {
     const Value& v = row[stored_[i]];
-    dst[i] = v.type() == Type::kInt64 ? stored_value(schema_.columns[stored_[i]], v) : v;
+    if (convert_[i] && v.type() == Type::kInt64) dst[i] = stored_value(schema_.columns[stored_[i]], v);
+    else dst[i] = v;
   }
 }
 
@@ -132,6 +144,10 @@ uint32_t TableStore::insert(const Row& row) {
 
 void TableStore::overwrite(uint32_t id, const Row& row) {
   Value* dst = rows_.row(id);
+  if (!heap_columns_) {
+    store_values(row, dst);
+    return;
+  }
   const int w = stored_width();
   size_t before = values_heap_bytes(dst, w);
   store_values(row, dst);

@@ -76,7 +76,10 @@ class TableStore {
   }
 
   TableSchema schema_;
+  std::vector<Type> types_;     // per table column
   std::vector<int> stored_;     // stored position -> table column
+  std::vector<char> convert_;   // per stored position: an int64 input is converted (float64/numeric column)
+  bool heap_columns_ = false;   // some stored column holds heap values
   std::vector<int> positions_;  // table column -> stored position, or -1
   std::vector<int> key_pos_;    // primary-key columns' stored positions, in key order
   RowTable<char> rows_;

@@ -136,6 +136,9 @@ bool identical_slow(const Value& a, const Value& b) {
       case Type::kJson:
       case Type::kBytea:
       case Type::kUuid: return a.as_bytes() == b.as_bytes();
+      case Type::kNumeric:
+        if (a.as_bytes() == b.as_bytes()) return true;  // same text: same number; else compare values
+        break;
       default: break;
     }
   }

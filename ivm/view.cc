@@ -43,9 +43,10 @@ void View::step(StepContext& ctx, ViewDelta* delta) {
 // Pairs deletions and insertions of the same key into updates (keyed views,
 // and single-row aggregates whose one row always changes in place), among
 // changes[first..].
-void View::pair_updates(std::vector<ViewChange>& changes, size_t first) const {
+void View::pair_updates(std::vector<ViewChange>& changes, size_t first) {
   if (plan_.key.empty() && !plan_.single_row) return;
-  std::vector<size_t> deletes;
+  std::vector<size_t>& deletes = deletes_;
+  deletes.clear();
   bool any_insert = false;
   for (size_t i = first; i < changes.size(); ++i) {
     if (changes[i].kind == ChangeKind::kDelete) deletes.push_back(i);
@@ -59,14 +60,17 @@ void View::pair_updates(std::vector<ViewChange>& changes, size_t first) const {
     }
     return true;
   };
-  std::vector<char> used(deletes.size(), 0);
-  HashSlots index;
+  std::vector<char>& used = used_;
+  used.assign(deletes.size(), 0);
+  HashSlots& index = pairs_;
+  index.clear();
   const bool hashed = deletes.size() > 8;
   auto key_hash = [&](const Row& r) { return hash32(hash_columns(r.data(), key.data(), static_cast<int>(key.size()))); };
   if (hashed) {
     for (size_t d = 0; d < deletes.size(); ++d) index.insert(key_hash(changes[deletes[d]].old_row), static_cast<uint32_t>(d));
   }
-  std::vector<char> drop(changes.size(), 0);
+  std::vector<char>& drop = drop_;
+  drop.assign(changes.size(), 0);
   for (size_t i = first; i < changes.size(); ++i) {
     ViewChange& c = changes[i];
     if (c.kind != ChangeKind::kInsert) continue;

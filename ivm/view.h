@@ -34,7 +34,7 @@ class View {
  private:
   void present(ViewDelta* out);
   void present_ordered(ViewDelta* out);
-  void pair_updates(std::vector<ViewChange>& changes, size_t first) const;
+  void pair_updates(std::vector<ViewChange>& changes, size_t first);
   Row visible(const Value* r) const { return Row(r, r + plan_.visible_width); }
 
   ViewId id_;
@@ -44,6 +44,10 @@ class View {
   ZSet out_;             // scratch: the root's delta
   RowBag bag_;           // unordered views: row -> count
   OrderedRows sorted_;   // ordered views: rows in order
+  // Scratch for pair_updates.
+  std::vector<size_t> deletes_;
+  std::vector<char> used_, drop_;
+  HashSlots pairs_;
 };
 
 }  // namespace rindle::ivm

@@ -20,15 +20,22 @@ Status ScanOp::step(StepContext& ctx, ZSet* out) {
   const std::vector<int>& pos = *t.positions;
   ctx.counters->rows_touched += in.size();
   const size_t n = columns_.size();
+  if (!filter_) {
+    for (size_t i = 0; i < in.size(); ++i) {
+      const Value* src = in.row(i);
+      Value* dst = out->append(in.weight(i));
+      for (size_t c = 0; c < n; ++c) dst[c] = src[pos[columns_[c]]];
+    }
+    return Status::Ok();
+  }
   Status error;
+  row_.resize(n);
   for (size_t i = 0; i < in.size(); ++i) {
     const Value* src = in.row(i);
-    Value* dst = out->append(in.weight(i));
-    for (size_t c = 0; c < n; ++c) dst[c] = src[pos[columns_[c]]];
-    if (!filter_) continue;
+    for (size_t c = 0; c < n; ++c) row_[c] = src[pos[columns_[c]]];
     Value pass;
-    if (!filter_->eval(dst, &pass, &error)) return error;
-    if (!is_true(pass)) out->pop_back();
+    if (!filter_->eval(row_.data(), &pass, &error)) return error;
+    if (is_true(pass)) out->push_moved(row_.data(), in.weight(i));
   }
   return Status::Ok();
 }

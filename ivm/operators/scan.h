@@ -28,6 +28,7 @@ class ScanOp final : public Operator {
   std::vector<int> columns_;
   std::optional<BoundExpr> filter_;
   Layout layout_;
+  std::vector<Value> row_;  // scratch: one projected row
 };
 
 }  // namespace rindle::ivm

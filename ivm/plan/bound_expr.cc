@@ -550,7 +550,12 @@ std::string BoundExpr::to_string(const Layout& layout) const {
 
 bool eval_all(const std::vector<BoundExpr>& exprs, const Value* row, Value* out, Status* error) {
   for (size_t i = 0; i < exprs.size(); ++i) {
-    if (!exprs[i].eval(row, &out[i], error)) return false;
+    const BoundExpr& e = exprs[i];
+    if (e.op == BoundExpr::Op::kSlot) {
+      out[i] = row[e.slot];
+    } else if (!e.eval(row, &out[i], error)) {
+      return false;
+    }
   }
   return true;
 }

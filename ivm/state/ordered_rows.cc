@@ -1,6 +1,7 @@
 #include "ivm/state/ordered_rows.h"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -25,6 +26,13 @@ struct OrderedRows::Inner : Node {
 };
 
 namespace {
+
+// Values hold no pointers to themselves, so they can be relocated as bytes.
+// After relocate(), slots of `src` not overwritten are stale copies: the
+// caller re-initializes them without destroying them.
+void relocate(Value* dst, const Value* src, size_t n) {
+  std::memmove(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(Value));
+}
 
 void move_values(Value* dst, Value* src, int width) {
   for (int i = 0; i < width; ++i) dst[i] = std::move(src[i]);
@@ -291,12 +299,12 @@ OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
 
 void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Value* row, int64_t weight, PathStep* path, int depth) {
   auto place = [&](Leaf* l, int p) {
-    for (int i = l->n; i > p; --i) {
-      move_values(l->vals + static_cast<size_t>(i) * width_, l->vals + static_cast<size_t>(i - 1) * width_, width_);
-      l->counts[i] = l->counts[i - 1];
-    }
-    Value* dst = l->vals + static_cast<size_t>(p) * width_;
-    for (int c = 0; c < width_; ++c) dst[c] = row[c];
+    // Slot n holds NULLs (nothing to release); entries [p, n) move right as bytes.
+    const size_t w = static_cast<size_t>(width_);
+    Value* dst = l->vals + static_cast<size_t>(p) * w;
+    relocate(dst + w, dst, static_cast<size_t>(l->n - p) * w);
+    std::memmove(l->counts + p + 1, l->counts + p, static_cast<size_t>(l->n - p) * sizeof(int64_t));
+    for (int c = 0; c < width_; ++c) new (&dst[c]) Value(row[c]);  // over the stale copy
     l->counts[p] = weight;
     ++l->n;
   };
@@ -383,14 +391,15 @@ void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* righ
 }
 
 void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
-  bytes_ -= heap_of(leaf->vals + static_cast<size_t>(pos) * width_, width_);
-  for (int i = pos; i + 1 < leaf->n; ++i) {
-    move_values(leaf->vals + static_cast<size_t>(i) * width_, leaf->vals + static_cast<size_t>(i + 1) * width_, width_);
-    leaf->counts[i] = leaf->counts[i + 1];
-  }
+  const size_t w = static_cast<size_t>(width_);
+  Value* gone = leaf->vals + static_cast<size_t>(pos) * w;
+  bytes_ -= heap_of(gone, width_);
+  for (int c = 0; c < width_; ++c) gone[c].~Value();
+  relocate(gone, gone + w, static_cast<size_t>(leaf->n - pos - 1) * w);
+  std::memmove(leaf->counts + pos, leaf->counts + pos + 1, static_cast<size_t>(leaf->n - pos - 1) * sizeof(int64_t));
   --leaf->n;
-  Value* last = leaf->vals + static_cast<size_t>(leaf->n) * width_;
-  for (int c = 0; c < width_; ++c) last[c] = Value();
+  Value* last = leaf->vals + static_cast<size_t>(leaf->n) * w;
+  for (int c = 0; c < width_; ++c) new (&last[c]) Value();  // over the stale copy
   --distinct_;
   if (depth == 0) {
     if (leaf->n == 0) {

@@ -31,8 +31,8 @@ void ZSet::push(const Value* r, int64_t weight) {
     for (int i = 0; i < width_; ++i) dst[i] = src[i];
     return;
   }
-  Value* dst = append(weight);
-  for (int i = 0; i < width_; ++i) dst[i] = r[i];
+  values_.insert(values_.end(), r, r + width_);
+  weights_.push_back(weight);
 }
 
 void ZSet::push_moved(Value* r, int64_t weight) {

@@ -1,19 +1,28 @@
-// RowTable<Payload>: a flat hash table of fixed-width rows, each with a
-// payload (a count, a group's state, ...). Rows live inline in a RowArena,
-// the index is a HashSlots; no allocation per row. Used for a view's rows,
-// DISTINCT counts, semi-join counts, aggregate groups and the source tables.
+// RowTable<Payload>: a flat hash table of fixed-width rows, each with a small
+// payload (a count, a group's state, list links, ...). Used for a view's rows,
+// DISTINCT counts, semi-join counts, aggregate groups, join indexes and the
+// source tables.
+//
+// Layout: each row is one record — header (payload, hash, live flag) followed
+// by the row's values inline — in chunks of 1024 records, addressed by 32-bit
+// ids; a HashSlots index maps hashes to ids. Touching a row therefore touches
+// one record (usually one or two cache lines) plus its index slot, and no row
+// is allocated on its own. Freed ids are reused. Full chunks never move; only
+// the first chunk of a small table grows (by reallocation).
 //
 // Rows are found by whole-row identity (find/insert) or, for tables keyed on
-// some of their columns, by a caller's hash and predicate (find_if).
-// Ids are stable while the row lives. Pointer rule as RowArena: row()
-// pointers stay valid until the next insert.
+// some of their columns, by a caller's hash and predicate (find_if). Ids are
+// stable while the row lives. Pointer rule: row() and payload() pointers stay
+// valid until the next insert (which may grow the first chunk).
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "ivm/state/hash_slots.h"
-#include "ivm/state/row_arena.h"
 #include "ivm/state/zset.h"
 
 namespace rindle::ivm {
@@ -26,109 +35,179 @@ inline size_t values_heap_bytes(const Value* v, int n) {
 
 template <class Payload>
 class RowTable {
+  static_assert(std::is_trivially_copyable_v<Payload>, "payloads are relocated as bytes");
+
  public:
   static constexpr uint32_t kNone = HashSlots::kNone;
 
-  explicit RowTable(int width) : rows_(width) {}
-  RowTable(RowTable&&) noexcept = default;
-  RowTable& operator=(RowTable&&) noexcept = default;
+  explicit RowTable(int width)
+      : width_(width), record_(sizeof(Header) + static_cast<size_t>(width) * sizeof(Value)) {}
+  ~RowTable() { clear(); }
+  RowTable(RowTable&& o) noexcept { take(o); }
+  RowTable& operator=(RowTable&& o) noexcept {
+    if (this != &o) {
+      clear();
+      take(o);
+    }
+    return *this;
+  }
+  RowTable(const RowTable&) = delete;
+  RowTable& operator=(const RowTable&) = delete;
 
-  int width() const { return rows_.width(); }
+  int width() const { return width_; }
   size_t size() const { return index_.size(); }
   bool empty() const { return index_.size() == 0; }
 
-  uint32_t hash_of(const Value* row) const { return hash32(hash_values(row, width())); }
+  uint32_t hash_of(const Value* row) const { return hash32(hash_values(row, width_)); }
   uint32_t find(const Value* row) const { return find(row, hash_of(row)); }
   uint32_t find(const Value* row, uint32_t h) const {
-    const int w = width();
-    return index_.find(h, [&](uint32_t id) { return values_identical(rows_.row(id), row, w); });
+    return index_.find(h, [&](uint32_t id) { return values_identical(values(id), row, width_); });
   }
   template <class Eq>
   uint32_t find_if(uint32_t h, Eq&& eq) const {
-    return index_.find(h, [&](uint32_t id) { return eq(rows_.row(id)); });
+    return index_.find(h, [&](uint32_t id) { return eq(values(id)); });
   }
 
   // Adds a copy of `row` under hash h. REQUIRES: no row equal under the
   // table's notion of equality is present.
   uint32_t insert(const Value* row, uint32_t h, Payload p = Payload()) {
-    uint32_t id = new_row(h, std::move(p));
-    Value* dst = rows_.row(id);
-    for (int i = 0; i < width(); ++i) dst[i] = row[i];
-    heap_ += values_heap_bytes(dst, width());
+    uint32_t id = new_record(h, p);
+    Value* dst = values(id);
+    for (int i = 0; i < width_; ++i) dst[i] = row[i];
+    heap_ += values_heap_bytes(dst, width_);
     return id;
   }
   uint32_t insert_moved(Value* row, uint32_t h, Payload p = Payload()) {
-    uint32_t id = new_row(h, std::move(p));
-    Value* dst = rows_.row(id);
-    for (int i = 0; i < width(); ++i) dst[i] = std::move(row[i]);
-    heap_ += values_heap_bytes(dst, width());
+    uint32_t id = new_record(h, p);
+    Value* dst = values(id);
+    for (int i = 0; i < width_; ++i) dst[i] = std::move(row[i]);
+    heap_ += values_heap_bytes(dst, width_);
     return id;
   }
   void erase(uint32_t id) {
-    index_.erase(hash_[id], id);
-    heap_ -= values_heap_bytes(rows_.row(id), width());
-    rows_.release(id);
-    payload_[id] = Payload();
-    live_[id] = 0;
+    Header* hd = header(id);
+    index_.erase(hd->hash, id);
+    Value* v = values(id);
+    heap_ -= values_heap_bytes(v, width_);
+    for (int i = 0; i < width_; ++i) v[i] = Value();
+    hd->payload = Payload();
+    hd->live = 0;
+    free_.push_back(id);
   }
 
-  Value* row(uint32_t id) { return rows_.row(id); }
-  const Value* row(uint32_t id) const { return rows_.row(id); }
-  Payload& payload(uint32_t id) { return payload_[id]; }
-  const Payload& payload(uint32_t id) const { return payload_[id]; }
+  Value* row(uint32_t id) { return values(id); }
+  const Value* row(uint32_t id) const { return values(id); }
+  Payload& payload(uint32_t id) { return header(id)->payload; }
+  const Payload& payload(uint32_t id) const { return header(id)->payload; }
   // For rows changed in place: record the change of their heap bytes.
   void heap_changed(size_t before, size_t after) { heap_ += after - before; }
 
   // Calls f(id) for every row, in id order.
   template <class F>
   void for_each(F&& f) const {
-    for (uint32_t id = 0; id < rows_.id_limit(); ++id) {
-      if (live_[id]) f(id);
+    for (uint32_t id = 0; id < next_; ++id) {
+      if (header(id)->live) f(id);
     }
   }
-  uint32_t id_limit() const { return rows_.id_limit(); }
-  bool live(uint32_t id) const { return id < rows_.id_limit() && live_[id]; }
+  uint32_t id_limit() const { return next_; }
+  bool live(uint32_t id) const { return id < next_ && header(id)->live; }
 
-  // Row storage, per-row metadata, the index and the heap buffers of values.
+  // Records, index and the heap buffers of long values.
   size_t bytes() const {
-    return rows_.bytes() + index_.bytes() + hash_.capacity() * sizeof(uint32_t) + live_.capacity() +
-           payload_.capacity() * sizeof(Payload) + heap_;
+    size_t n = index_.bytes() + free_.capacity() * sizeof(uint32_t) + chunks_.capacity() * sizeof(Chunk) + heap_;
+    for (const Chunk& c : chunks_) n += static_cast<size_t>(c.capacity) * record_;
+    return n;
   }
-  void reserve(size_t n) {
-    index_.reserve(n);
-    hash_.reserve(n);
-    live_.reserve(n);
-    payload_.reserve(n);
-  }
+  void reserve(size_t n) { index_.reserve(n); }
   void clear() {
-    rows_.clear();
+    for (Chunk& c : chunks_) {
+      for (uint32_t r = 0; r < c.constructed; ++r) {
+        Value* v = reinterpret_cast<Value*>(c.data + static_cast<size_t>(r) * record_ + sizeof(Header));
+        for (int i = 0; i < width_; ++i) v[i].~Value();
+      }
+      std::free(c.data);
+    }
+    chunks_.clear();
+    free_.clear();
     index_.clear();
-    hash_.clear();
-    live_.clear();
-    payload_.clear();
+    next_ = 0;
     heap_ = 0;
   }
 
  private:
-  uint32_t new_row(uint32_t h, Payload p) {
-    uint32_t id = rows_.alloc();
-    if (id >= hash_.size()) {
-      hash_.resize(id + 1);
-      live_.resize(id + 1);
-      payload_.resize(id + 1);
+  struct alignas(8) Header {
+    Payload payload;
+    uint32_t hash;
+    uint32_t live;
+  };
+  static_assert(sizeof(Header) % alignof(Value) == 0, "values follow the header aligned");
+  struct Chunk {
+    unsigned char* data = nullptr;
+    uint32_t capacity = 0;     // records allocated
+    uint32_t constructed = 0;  // records whose values have been constructed
+  };
+  static constexpr uint32_t kShift = 10;
+  static constexpr uint32_t kChunkRows = 1u << kShift;
+  static constexpr uint32_t kMask = kChunkRows - 1;
+
+  unsigned char* record(uint32_t id) const {
+    return chunks_[id >> kShift].data + static_cast<size_t>(id & kMask) * record_;
+  }
+  Header* header(uint32_t id) const { return reinterpret_cast<Header*>(record(id)); }
+  Value* values(uint32_t id) const { return reinterpret_cast<Value*>(record(id) + sizeof(Header)); }
+
+  uint32_t new_record(uint32_t h, Payload p) {
+    uint32_t id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+    } else {
+      id = next_++;
+      const uint32_t c = id >> kShift;
+      if (c == chunks_.size()) chunks_.emplace_back();
+      Chunk& chunk = chunks_[c];
+      const uint32_t slot = id & kMask;
+      if (slot >= chunk.capacity) {
+        // Values and payloads are relocatable as bytes: grow by realloc.
+        uint32_t cap = chunk.capacity == 0 ? (c == 0 ? 8 : kChunkRows) : chunk.capacity * 2;
+        if (cap > kChunkRows) cap = kChunkRows;
+        void* grown = std::realloc(chunk.data, static_cast<size_t>(cap) * record_);
+        if (grown == nullptr) std::abort();
+        chunk.data = static_cast<unsigned char*>(grown);
+        chunk.capacity = cap;
+      }
+      Value* v = values(id);
+      for (int i = 0; i < width_; ++i) new (&v[i]) Value();
+      chunk.constructed = slot + 1;
     }
-    hash_[id] = h;
-    live_[id] = 1;
-    payload_[id] = std::move(p);
+    Header* hd = header(id);
+    hd->payload = p;
+    hd->hash = h;
+    hd->live = 1;
     index_.insert(h, id);
     return id;
   }
+  void take(RowTable& o) {
+    width_ = o.width_;
+    record_ = o.record_;
+    chunks_ = std::move(o.chunks_);
+    free_ = std::move(o.free_);
+    index_ = std::move(o.index_);
+    next_ = o.next_;
+    heap_ = o.heap_;
+    o.chunks_.clear();
+    o.free_.clear();
+    o.index_.clear();
+    o.next_ = 0;
+    o.heap_ = 0;
+  }
 
-  RowArena rows_;
+  int width_ = 0;
+  size_t record_ = 0;
+  std::vector<Chunk> chunks_;
+  std::vector<uint32_t> free_;
   HashSlots index_;
-  std::vector<uint32_t> hash_;
-  std::vector<uint8_t> live_;
-  std::vector<Payload> payload_;
+  uint32_t next_ = 0;
   size_t heap_ = 0;
 };
 

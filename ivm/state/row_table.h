@@ -136,9 +136,9 @@ class RowTable {
 
  private:
   struct alignas(8) Header {
-    Payload payload;
     uint32_t hash;
-    uint32_t live;
+    uint8_t live;
+    Payload payload;
   };
   static_assert(sizeof(Header) % alignof(Value) == 0, "values follow the header aligned");
   struct Chunk {

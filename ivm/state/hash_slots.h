@@ -71,8 +71,7 @@ class HashSlots {
     }
   }
   void clear() {
-    slots_.clear();
-    slots_.shrink_to_fit();
+    std::vector<Slot>().swap(slots_);  // (shrink_to_fit does nothing without exceptions)
     mask_ = 0;
     size_ = 0;
   }

@@ -47,9 +47,9 @@ void ZSet::append_moved(ZSet& other) {
 void ZSet::clear() {
   values_.clear();
   weights_.clear();
-  if (values_.capacity() > kKeepValues) {
-    values_.shrink_to_fit();
-    weights_.shrink_to_fit();
+  if (values_.capacity() > kKeepValues) {  // (shrink_to_fit does nothing without exceptions)
+    std::vector<Value>().swap(values_);
+    std::vector<int64_t>().swap(weights_);
   }
 }
 

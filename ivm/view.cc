@@ -4,12 +4,20 @@
 
 namespace rindle::ivm {
 
+namespace {
+std::vector<Type> column_types(const Layout& layout) {
+  std::vector<Type> t;
+  for (const LayoutColumn& c : layout.columns) t.push_back(c.type);
+  return t;
+}
+}  // namespace
+
 View::View(ViewId id, std::string name, Plan plan)
     : id_(id),
       plan_(std::move(plan)),
       out_(plan_.layout.size()),
       bag_(plan_.layout.size()),
-      sorted_(plan_.layout.size() > 0 ? plan_.layout.size() : 1, &plan_.sort) {
+      sorted_(plan_.layout.size() > 0 ? plan_.layout.size() : 1, &plan_.sort, column_types(plan_.layout)) {
   info_.name = std::move(name);
   for (int i = 0; i < plan_.visible_width; ++i) {
     info_.columns.push_back(OutputColumn{plan_.layout.columns[i].name, plan_.layout.columns[i].type});

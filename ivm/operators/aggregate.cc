@@ -111,7 +111,7 @@ Status AggregateOp::accumulate(const AggSpec& spec, AggState& st, const Value& v
       return add_to_sum(st, v, weight);
     case AggFn::kMin:
     case AggFn::kMax:
-      if (!st.ordered) st.ordered = std::make_unique<OrderedRows>(1, &value_order_);
+      if (!st.ordered) st.ordered = std::make_unique<OrderedRows>(1, &value_order_, std::vector<Type>{spec.arg.type});
       st.ordered->add(&v, weight);
       return Status::Ok();
   }

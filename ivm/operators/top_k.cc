@@ -2,6 +2,14 @@
 
 namespace rindle::ivm {
 
+namespace {
+std::vector<Type> column_types(const Layout& layout) {
+  std::vector<Type> t;
+  for (const LayoutColumn& c : layout.columns) t.push_back(c.type);
+  return t;
+}
+}  // namespace
+
 TopKOp::TopKOp(std::unique_ptr<Operator> input, SortSpec spec, std::optional<int64_t> limit, int64_t offset,
                Layout layout)
     : Operator(input->width()),
@@ -9,7 +17,7 @@ TopKOp::TopKOp(std::unique_ptr<Operator> input, SortSpec spec, std::optional<int
       limit_(limit),
       offset_(offset),
       layout_(std::move(layout)),
-      index_(input->width(), &spec_),
+      index_(input->width(), &spec_, column_types(layout_)),
       window_(input->width()),
       fresh_(input->width()) {
   inputs_.push_back(std::move(input));

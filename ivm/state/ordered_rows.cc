@@ -17,11 +17,13 @@ struct OrderedRows::Leaf : Node {
   Leaf* prev;
   Leaf* next;
   int64_t* counts;  // [cap]
+  uint64_t* nk;     // [cap * nk_] normalized keys
   Value* vals;      // [cap * width]
 };
 struct OrderedRows::Inner : Node {
   Node* child[kFanout];
   int64_t total[kFanout];  // copies in each child's subtree
+  uint64_t* nk;            // [kFanout * nk_]
   Value* keys;             // [kFanout * width]; key i (i >= 1) <= every row of child i
 };
 
@@ -44,10 +46,26 @@ size_t heap_of(const Value* v, int width) {
   return b;
 }
 
+bool word_type(Type t) {
+  return t == Type::kInt64 || t == Type::kDate || t == Type::kTimestamp || t == Type::kTimestampTz ||
+         t == Type::kBool;
+}
+
 }  // namespace
 
-OrderedRows::OrderedRows(int width, const SortSpec* order) : width_(width), order_(order) {
-  const int entry = static_cast<int>(sizeof(int64_t) + sizeof(Value) * width);
+OrderedRows::OrderedRows(int width, const SortSpec* order, const std::vector<Type>& types)
+    : width_(width), order_(order) {
+  // The order's sequence of columns: the keys, then the tie-break columns.
+  std::vector<WordSpec> seq;
+  for (const SortKey& k : order->keys) seq.push_back(WordSpec{k.slot, Type::kNull, k.descending, k.nulls_first});
+  for (int i = 0; i < order->tiebreak_width; ++i) seq.push_back(WordSpec{i, Type::kNull, false, false});
+  for (WordSpec& w : seq) {
+    if (nk_ == kMaxWords || w.slot >= static_cast<int>(types.size()) || !word_type(types[w.slot])) break;
+    w.type = types[w.slot];
+    word_spec_[nk_++] = w;
+  }
+  words_ = nk_;
+  const int entry = static_cast<int>(sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width);
   leaf_cap_ = std::clamp(2048 / entry, 8, 128);
 }
 
@@ -56,19 +74,26 @@ OrderedRows::~OrderedRows() { clear(); }
 OrderedRows::OrderedRows(OrderedRows&& o) noexcept
     : width_(o.width_),
       order_(o.order_),
+      nk_(o.nk_),
+      words_(o.words_),
       leaf_cap_(o.leaf_cap_),
       root_(std::exchange(o.root_, nullptr)),
       head_(std::exchange(o.head_, nullptr)),
       tail_(std::exchange(o.tail_, nullptr)),
       total_(std::exchange(o.total_, 0)),
       distinct_(std::exchange(o.distinct_, 0)),
-      bytes_(std::exchange(o.bytes_, 0)) {}
+      bytes_(std::exchange(o.bytes_, 0)) {
+  std::copy(o.word_spec_, o.word_spec_ + kMaxWords, word_spec_);
+}
 
 OrderedRows& OrderedRows::operator=(OrderedRows&& o) noexcept {
   if (this != &o) {
     clear();
     width_ = o.width_;
     order_ = o.order_;
+    std::copy(o.word_spec_, o.word_spec_ + kMaxWords, word_spec_);
+    nk_ = o.nk_;
+    words_ = o.words_;
     leaf_cap_ = o.leaf_cap_;
     root_ = std::exchange(o.root_, nullptr);
     head_ = std::exchange(o.head_, nullptr);
@@ -80,17 +105,44 @@ OrderedRows& OrderedRows::operator=(OrderedRows&& o) noexcept {
   return *this;
 }
 
+// Order-preserving words: NULL is 0 (first) or all ones (last); a value that
+// encodes to either extreme ties with NULL and is told apart by comparing rows.
+void OrderedRows::encode(const Value* row, uint64_t* nk) const {
+  for (int i = 0; i < nk_; ++i) {
+    const WordSpec& w = word_spec_[i];
+    const Value& v = row[w.slot];
+    if (v.is_null()) {
+      nk[i] = w.nulls_first ? 0 : ~uint64_t{0};
+      continue;
+    }
+    if (v.type() != w.type) {  // unexpected: stop trusting the words
+      words_ = 0;
+      nk[i] = 0;
+      continue;
+    }
+    uint64_t x = w.type == Type::kBool ? (v.as_bool() ? 2 : 1)
+                                       : static_cast<uint64_t>(v.as_int64()) ^ (uint64_t{1} << 63);
+    nk[i] = w.descending ? ~x : x;
+  }
+}
+
+OrderedRows::Probe OrderedRows::probe(const Value* row) const {
+  Probe p;
+  p.row = row;
+  encode(row, p.nk);
+  return p;
+}
+
 void OrderedRows::clear() {
   // Free every node, depth first.
   if (root_ != nullptr) {
-    Node* stack[kMaxDepth * kFanout];
-    int top = 0;
-    stack[top++] = root_;
-    while (top > 0) {
-      Node* n = stack[--top];
+    std::vector<Node*> stack{root_};
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
       if (!n->leaf) {
         Inner* in = static_cast<Inner*>(n);
-        for (int i = 0; i < in->n; ++i) stack[top++] = in->child[i];
+        for (int i = 0; i < in->n; ++i) stack.push_back(in->child[i]);
       }
       free_node(n);
     }
@@ -103,7 +155,7 @@ void OrderedRows::clear() {
 }
 
 OrderedRows::Leaf* OrderedRows::new_leaf(int cap) {
-  size_t size = sizeof(Leaf) + static_cast<size_t>(cap) * (sizeof(int64_t) + sizeof(Value) * width_);
+  size_t size = sizeof(Leaf) + static_cast<size_t>(cap) * (sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
   void* mem = ::operator new(size);
   Leaf* l = new (mem) Leaf();
   l->leaf = true;
@@ -111,19 +163,21 @@ OrderedRows::Leaf* OrderedRows::new_leaf(int cap) {
   l->cap = cap;
   l->prev = l->next = nullptr;
   l->counts = reinterpret_cast<int64_t*>(l + 1);
-  l->vals = reinterpret_cast<Value*>(l->counts + cap);
+  l->nk = reinterpret_cast<uint64_t*>(l->counts + cap);
+  l->vals = reinterpret_cast<Value*>(l->nk + static_cast<size_t>(cap) * nk_);
   for (int i = 0; i < cap * width_; ++i) new (&l->vals[i]) Value();
   bytes_ += size;
   return l;
 }
 
 OrderedRows::Inner* OrderedRows::new_inner() {
-  size_t size = sizeof(Inner) + static_cast<size_t>(kFanout) * sizeof(Value) * width_;
+  size_t size = sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
   void* mem = ::operator new(size);
   Inner* in = new (mem) Inner();
   in->leaf = false;
   in->n = 0;
-  in->keys = reinterpret_cast<Value*>(in + 1);
+  in->nk = reinterpret_cast<uint64_t*>(in + 1);
+  in->keys = reinterpret_cast<Value*>(in->nk + static_cast<size_t>(kFanout) * nk_);
   for (int i = 0; i < kFanout * width_; ++i) new (&in->keys[i]) Value();
   bytes_ += size;
   return in;
@@ -134,45 +188,92 @@ void OrderedRows::free_node(Node* n) {
     Leaf* l = static_cast<Leaf*>(n);
     for (int i = 0; i < l->n; ++i) bytes_ -= heap_of(l->vals + static_cast<size_t>(i) * width_, width_);
     for (int i = 0; i < l->cap * width_; ++i) l->vals[i].~Value();
-    bytes_ -= sizeof(Leaf) + static_cast<size_t>(l->cap) * (sizeof(int64_t) + sizeof(Value) * width_);
+    bytes_ -= sizeof(Leaf) + static_cast<size_t>(l->cap) * (sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
     l->~Leaf();
     ::operator delete(l);
   } else {
     Inner* in = static_cast<Inner*>(n);
     for (int i = 0; i < kFanout * width_; ++i) in->keys[i].~Value();
-    bytes_ -= sizeof(Inner) + static_cast<size_t>(kFanout) * sizeof(Value) * width_;
+    bytes_ -= sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
     in->~Inner();
     ::operator delete(in);
   }
 }
 
-int OrderedRows::child_index(const Inner* in, const Value* row) const {
-  // The last child i >= 1 whose key is <= row, else 0.
+namespace {
+
+// Compares normalized words a with the probe's b: <0, >0, or 0 when the words
+// cannot decide (they tie, or sit at the NULL encodings) and rows must be compared.
+template <int K>
+inline int word_cmp(const uint64_t* a, const uint64_t* b) {
+  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+  if (K == 2 && a[0] != 0 && a[0] != ~uint64_t{0} && a[1] != b[1]) return a[1] < b[1] ? -1 : 1;
+  return 0;
+}
+
+}  // namespace
+
+template <int K>
+int OrderedRows::child_index_k(const Inner* in, const Probe& p) const {
   int lo = 1, hi = in->n;
+  const size_t w = static_cast<size_t>(width_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (cmp(in->keys + static_cast<size_t>(mid) * width_, row) <= 0) lo = mid + 1;
+    int c = word_cmp<K>(in->nk + static_cast<size_t>(mid) * K, p.nk);
+    if (c == 0) c = cmp(in->keys + mid * w, p.row);
+    if (c <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
 }
 
-int OrderedRows::leaf_lower_bound(const Leaf* l, const Value* row) const {
+template <int K>
+int OrderedRows::lower_bound_k(const Leaf* l, const Probe& p) const {
   int lo = 0, hi = l->n;
+  const size_t w = static_cast<size_t>(width_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (cmp(l->vals + static_cast<size_t>(mid) * width_, row) < 0) lo = mid + 1;
+    int c = word_cmp<K>(l->nk + static_cast<size_t>(mid) * K, p.nk);
+    if (c == 0) c = cmp(l->vals + mid * w, p.row);
+    if (c < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-OrderedRows::Leaf* OrderedRows::descend(const Value* row, PathStep* path, int* depth) const {
+int OrderedRows::child_index(const Inner* in, const Probe& p) const {
+  // The last child i >= 1 whose key is <= the probe, else 0.
+  if (words_ == 2) return child_index_k<2>(in, p);
+  if (words_ == 1 && nk_ == 1) return child_index_k<1>(in, p);
+  int lo = 1, hi = in->n;
+  const size_t w = static_cast<size_t>(width_);
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (cmp(in->keys + mid * w, p.row) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+int OrderedRows::leaf_lower_bound(const Leaf* l, const Probe& p) const {
+  if (words_ == 2) return lower_bound_k<2>(l, p);
+  if (words_ == 1 && nk_ == 1) return lower_bound_k<1>(l, p);
+  int lo = 0, hi = l->n;
+  const size_t w = static_cast<size_t>(width_);
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (cmp(l->vals + mid * w, p.row) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+OrderedRows::Leaf* OrderedRows::descend(const Probe& p, PathStep* path, int* depth) const {
   Node* n = root_;
   int d = 0;
   while (!n->leaf) {
     Inner* in = static_cast<Inner*>(n);
-    int i = child_index(in, row);
+    int i = child_index(in, p);
     if (path != nullptr) path[d] = PathStep{in, i};
     ++d;
     n = in->child[i];
@@ -183,24 +284,28 @@ OrderedRows::Leaf* OrderedRows::descend(const Value* row, PathStep* path, int* d
 
 int64_t OrderedRows::count(const Value* row) const {
   if (root_ == nullptr) return 0;
-  const Leaf* l = descend(row, nullptr, nullptr);
-  int pos = leaf_lower_bound(l, row);
-  if (pos < l->n && cmp(l->vals + static_cast<size_t>(pos) * width_, row) == 0) return l->counts[pos];
+  Probe p = probe(row);
+  const Leaf* l = descend(p, nullptr, nullptr);
+  int pos = leaf_lower_bound(l, p);
+  if (pos < l->n && cmp(l->vals + static_cast<size_t>(pos) * width_, l->nk + static_cast<size_t>(pos) * nk_, p) == 0) {
+    return l->counts[pos];
+  }
   return 0;
 }
 
 int64_t OrderedRows::rank(const Value* row) const {
   if (root_ == nullptr) return 0;
+  Probe p = probe(row);
   int64_t r = 0;
   const Node* n = root_;
   while (!n->leaf) {
     const Inner* in = static_cast<const Inner*>(n);
-    int i = child_index(in, row);
+    int i = child_index(in, p);
     for (int k = 0; k < i; ++k) r += in->total[k];
     n = in->child[i];
   }
   const Leaf* l = static_cast<const Leaf*>(n);
-  int pos = leaf_lower_bound(l, row);
+  int pos = leaf_lower_bound(l, p);
   for (int k = 0; k < pos; ++k) r += l->counts[k];
   return r;
 }
@@ -262,11 +367,13 @@ int64_t OrderedRows::add(const Value* row, int64_t weight) {
     Leaf* l = new_leaf(2);
     root_ = head_ = tail_ = l;
   }
+  const Probe p = probe(row);
   PathStep path[kMaxDepth];
   int depth = 0;
-  Leaf* leaf = descend(row, path, &depth);
-  int pos = leaf_lower_bound(leaf, row);
-  if (pos < leaf->n && cmp(leaf->vals + static_cast<size_t>(pos) * width_, row) == 0) {
+  Leaf* leaf = descend(p, path, &depth);
+  int pos = leaf_lower_bound(leaf, p);
+  if (pos < leaf->n &&
+      cmp(leaf->vals + static_cast<size_t>(pos) * width_, leaf->nk + static_cast<size_t>(pos) * nk_, p) == 0) {
     int64_t before = leaf->counts[pos];
     int64_t delta = before + weight > 0 ? weight : -before;
     for (int d = 0; d < depth; ++d) path[d].node->total[path[d].index] += delta;
@@ -280,16 +387,16 @@ int64_t OrderedRows::add(const Value* row, int64_t weight) {
   total_ += weight;
   ++distinct_;
   bytes_ += heap_of(row, width_);
-  leaf_insert(leaf, pos, row, weight, path, depth);
+  leaf_insert(leaf, pos, p, weight, path, depth);
   return 0;
 }
 
 OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
   Leaf* bigger = new_leaf(std::min(leaf->cap * 2, leaf_cap_));
-  for (int i = 0; i < leaf->n; ++i) {
-    move_values(bigger->vals + static_cast<size_t>(i) * width_, leaf->vals + static_cast<size_t>(i) * width_, width_);
-    bigger->counts[i] = leaf->counts[i];
-  }
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  for (int i = 0; i < leaf->n; ++i) move_values(bigger->vals + i * w, leaf->vals + i * w, width_);
+  std::memcpy(bigger->counts, leaf->counts, static_cast<size_t>(leaf->n) * sizeof(int64_t));
+  std::memcpy(bigger->nk, leaf->nk, static_cast<size_t>(leaf->n) * k * sizeof(uint64_t));
   bigger->n = leaf->n;
   leaf->n = 0;
   free_node(leaf);
@@ -297,15 +404,19 @@ OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
   return bigger;
 }
 
-void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Value* row, int64_t weight, PathStep* path, int depth) {
+void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int64_t weight, PathStep* path,
+                              int depth) {
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
   auto place = [&](Leaf* l, int p) {
     // Slot n holds NULLs (nothing to release); entries [p, n) move right as bytes.
-    const size_t w = static_cast<size_t>(width_);
-    Value* dst = l->vals + static_cast<size_t>(p) * w;
-    relocate(dst + w, dst, static_cast<size_t>(l->n - p) * w);
-    std::memmove(l->counts + p + 1, l->counts + p, static_cast<size_t>(l->n - p) * sizeof(int64_t));
-    for (int c = 0; c < width_; ++c) new (&dst[c]) Value(row[c]);  // over the stale copy
+    const size_t moved = static_cast<size_t>(l->n - p);
+    Value* dst = l->vals + p * w;
+    relocate(dst + w, dst, moved * w);
+    std::memmove(l->counts + p + 1, l->counts + p, moved * sizeof(int64_t));
+    std::memmove(l->nk + (p + 1) * k, l->nk + p * k, moved * k * sizeof(uint64_t));
+    for (int c = 0; c < width_; ++c) new (&dst[c]) Value(probe_row.row[c]);  // over the stale copy
     l->counts[p] = weight;
+    std::memcpy(l->nk + p * k, probe_row.nk, k * sizeof(uint64_t));
     ++l->n;
   };
   if (leaf->n < leaf->cap) {
@@ -320,12 +431,11 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Value* row, int64_t we
   // Split: the upper half moves to a new right neighbour.
   Leaf* right = new_leaf(leaf_cap_);
   const int half = leaf->n / 2;
-  for (int i = half; i < leaf->n; ++i) {
-    move_values(right->vals + static_cast<size_t>(i - half) * width_, leaf->vals + static_cast<size_t>(i) * width_,
-                width_);
-    right->counts[i - half] = leaf->counts[i];
-  }
-  right->n = leaf->n - half;
+  const size_t moved = static_cast<size_t>(leaf->n - half);
+  for (size_t i = 0; i < moved; ++i) move_values(right->vals + i * w, leaf->vals + (half + i) * w, width_);
+  std::memcpy(right->counts, leaf->counts + half, moved * sizeof(int64_t));
+  std::memcpy(right->nk, leaf->nk + half * k, moved * k * sizeof(uint64_t));
+  right->n = static_cast<int>(moved);
   leaf->n = half;
   right->next = leaf->next;
   right->prev = leaf;
@@ -338,11 +448,16 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Value* row, int64_t we
   else place(right, pos - half);
   int64_t right_total = 0;
   for (int i = 0; i < right->n; ++i) right_total += right->counts[i];
-  insert_child(path, depth, leaf, right, right->vals, right_total);
+  insert_child(path, depth, leaf, right, right->vals, right->nk, right_total);
 }
 
 void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep,
-                               int64_t right_total) {
+                               const uint64_t* sep_nk, int64_t right_total) {
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  auto set_key = [&](Inner* in, int j, const Value* key, const uint64_t* key_nk) {
+    for (int c = 0; c < width_; ++c) in->keys[j * w + c] = key[c];
+    std::memcpy(in->nk + j * k, key_nk, k * sizeof(uint64_t));
+  };
   if (depth == 0) {  // `left` was the root
     Inner* r = new_inner();
     r->n = 2;
@@ -350,53 +465,57 @@ void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* righ
     r->child[1] = right;
     r->total[0] = total_ - right_total;
     r->total[1] = right_total;
-    for (int c = 0; c < width_; ++c) r->keys[width_ + c] = sep[c];
+    set_key(r, 1, sep, sep_nk);
     root_ = r;
     return;
   }
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
   p->total[i] -= right_total;
-  auto place = [&](Inner* in, int j, Node* child, int64_t total, const Value* key) {
-    for (int k = in->n; k > j; --k) {
-      in->child[k] = in->child[k - 1];
-      in->total[k] = in->total[k - 1];
-      move_values(in->keys + static_cast<size_t>(k) * width_, in->keys + static_cast<size_t>(k - 1) * width_, width_);
+  auto place = [&](Inner* in, int j, Node* child, int64_t total) {
+    for (int m = in->n; m > j; --m) {
+      in->child[m] = in->child[m - 1];
+      in->total[m] = in->total[m - 1];
+      move_values(in->keys + m * w, in->keys + (m - 1) * w, width_);
+      std::memcpy(in->nk + m * k, in->nk + (m - 1) * k, k * sizeof(uint64_t));
     }
     in->child[j] = child;
     in->total[j] = total;
-    for (int c = 0; c < width_; ++c) in->keys[static_cast<size_t>(j) * width_ + c] = key[c];
+    set_key(in, j, sep, sep_nk);
     ++in->n;
   };
   if (p->n < kFanout) {
-    place(p, i + 1, right, right_total, sep);
+    place(p, i + 1, right, right_total);
     return;
   }
   // Split the parent; its upper half moves to q, whose first key separates them.
   Inner* q = new_inner();
   const int half = p->n / 2;
-  for (int k = half; k < p->n; ++k) {
-    q->child[k - half] = p->child[k];
-    q->total[k - half] = p->total[k];
-    move_values(q->keys + static_cast<size_t>(k - half) * width_, p->keys + static_cast<size_t>(k) * width_, width_);
+  for (int m = half; m < p->n; ++m) {
+    q->child[m - half] = p->child[m];
+    q->total[m - half] = p->total[m];
+    move_values(q->keys + (m - half) * w, p->keys + m * w, width_);
+    std::memcpy(q->nk + (m - half) * k, p->nk + m * k, k * sizeof(uint64_t));
   }
   q->n = p->n - half;
   p->n = half;
   const int j = i + 1;
-  if (j <= half) place(p, j, right, right_total, sep);
-  else place(q, j - half, right, right_total, sep);
+  if (j <= half) place(p, j, right, right_total);
+  else place(q, j - half, right, right_total);
   int64_t q_total = 0;
-  for (int k = 0; k < q->n; ++k) q_total += q->total[k];
-  insert_child(path, depth - 1, p, q, q->keys, q_total);
+  for (int m = 0; m < q->n; ++m) q_total += q->total[m];
+  insert_child(path, depth - 1, p, q, q->keys, q->nk, q_total);
 }
 
 void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
-  const size_t w = static_cast<size_t>(width_);
-  Value* gone = leaf->vals + static_cast<size_t>(pos) * w;
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t moved = static_cast<size_t>(leaf->n - pos - 1);
+  Value* gone = leaf->vals + pos * w;
   bytes_ -= heap_of(gone, width_);
   for (int c = 0; c < width_; ++c) gone[c].~Value();
-  relocate(gone, gone + w, static_cast<size_t>(leaf->n - pos - 1) * w);
-  std::memmove(leaf->counts + pos, leaf->counts + pos + 1, static_cast<size_t>(leaf->n - pos - 1) * sizeof(int64_t));
+  relocate(gone, gone + w, moved * w);
+  std::memmove(leaf->counts + pos, leaf->counts + pos + 1, moved * sizeof(int64_t));
+  std::memmove(leaf->nk + pos * k, leaf->nk + (pos + 1) * k, moved * k * sizeof(uint64_t));
   --leaf->n;
   Value* last = leaf->vals + static_cast<size_t>(leaf->n) * w;
   for (int c = 0; c < width_; ++c) new (&last[c]) Value();  // over the stale copy
@@ -424,15 +543,17 @@ void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
 // Removes child path[depth-1].index from its parent (the child is already
 // freed or merged away), then repairs the parent.
 void OrderedRows::remove_child(PathStep* path, int depth) {
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
-  for (int k = i; k + 1 < p->n; ++k) {
-    p->child[k] = p->child[k + 1];
-    p->total[k] = p->total[k + 1];
-    move_values(p->keys + static_cast<size_t>(k) * width_, p->keys + static_cast<size_t>(k + 1) * width_, width_);
+  for (int m = i; m + 1 < p->n; ++m) {
+    p->child[m] = p->child[m + 1];
+    p->total[m] = p->total[m + 1];
+    move_values(p->keys + m * w, p->keys + (m + 1) * w, width_);
+    std::memcpy(p->nk + m * k, p->nk + (m + 1) * k, k * sizeof(uint64_t));
   }
   --p->n;
-  Value* last = p->keys + static_cast<size_t>(p->n) * width_;
+  Value* last = p->keys + static_cast<size_t>(p->n) * w;
   for (int c = 0; c < width_; ++c) last[c] = Value();
   if (depth - 1 == 0) {  // p is the root
     while (root_ != nullptr && !root_->leaf && static_cast<Inner*>(root_)->n <= 1) {
@@ -455,6 +576,7 @@ void OrderedRows::remove_child(PathStep* path, int depth) {
 // `node` (child path[depth-1].index) is under a quarter full: merge it with
 // a neighbour when both fit in three quarters of a node.
 void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
+  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
   const int cap = node->leaf ? leaf_cap_ : kFanout;
@@ -468,10 +590,9 @@ void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
     Leaf* l = static_cast<Leaf*>(ln);
     Leaf* r = static_cast<Leaf*>(rn);
     if (l->cap < r->n + l->n) return;  // (only the small root leaf has a smaller cap; not here)
-    for (int k = 0; k < r->n; ++k) {
-      move_values(l->vals + static_cast<size_t>(l->n + k) * width_, r->vals + static_cast<size_t>(k) * width_, width_);
-      l->counts[l->n + k] = r->counts[k];
-    }
+    for (int m = 0; m < r->n; ++m) move_values(l->vals + (l->n + m) * w, r->vals + m * w, width_);
+    std::memcpy(l->counts + l->n, r->counts, static_cast<size_t>(r->n) * sizeof(int64_t));
+    std::memcpy(l->nk + l->n * k, r->nk, static_cast<size_t>(r->n) * k * sizeof(uint64_t));
     l->n += r->n;
     r->n = 0;
     l->next = r->next;
@@ -481,14 +602,17 @@ void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
   } else {
     Inner* l = static_cast<Inner*>(ln);
     Inner* r = static_cast<Inner*>(rn);
-    for (int k = 0; k < r->n; ++k) {
-      l->child[l->n + k] = r->child[k];
-      l->total[l->n + k] = r->total[k];
-      Value* dst = l->keys + static_cast<size_t>(l->n + k) * width_;
-      if (k == 0) {
-        for (int c = 0; c < width_; ++c) dst[c] = p->keys[static_cast<size_t>(left + 1) * width_ + c];
+    for (int m = 0; m < r->n; ++m) {
+      l->child[l->n + m] = r->child[m];
+      l->total[l->n + m] = r->total[m];
+      Value* dst = l->keys + (l->n + m) * w;
+      uint64_t* dst_nk = l->nk + (l->n + m) * k;
+      if (m == 0) {  // r's first key slot is unused: the parent's separator goes there
+        for (int c = 0; c < width_; ++c) dst[c] = p->keys[(left + 1) * w + c];
+        std::memcpy(dst_nk, p->nk + (left + 1) * k, k * sizeof(uint64_t));
       } else {
-        move_values(dst, r->keys + static_cast<size_t>(k) * width_, width_);
+        move_values(dst, r->keys + m * w, width_);
+        std::memcpy(dst_nk, r->nk + m * k, k * sizeof(uint64_t));
       }
     }
     l->n += r->n;

@@ -12,11 +12,20 @@
 // quarter full merge with a neighbour, so the tree stays compact under any
 // pattern of deletions.
 //
+// Normalized keys: when the leading columns of the order (up to two) are of
+// integer-like types (bigint, date, timestamp(tz), bool), each entry also
+// carries one order-preserving 64-bit word per such column, kept in a
+// contiguous array beside the rows. Searches compare these words first and
+// compare whole rows only when the words tie (or hit the NULL encodings), so
+// a search is mostly integer comparisons over a compact array. A value of an
+// unexpected type switches the words off for the tree (always safe).
+//
 // Pointer rule: row pointers from a Cursor, first() or last() stay valid
 // until the next add().
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "ivm/operators/sort_spec.h"
 #include "ivm/value.h"
@@ -25,8 +34,9 @@ namespace rindle::ivm {
 
 class OrderedRows {
  public:
-  // `order` must outlive the tree. REQUIRES: width >= 1.
-  OrderedRows(int width, const SortSpec* order);
+  // `order` must outlive the tree. `types`: the column types of the rows (for
+  // normalized keys; empty: none). REQUIRES: width >= 1.
+  OrderedRows(int width, const SortSpec* order, const std::vector<Type>& types = {});
   ~OrderedRows();
   OrderedRows(OrderedRows&& o) noexcept;
   OrderedRows& operator=(OrderedRows&& o) noexcept;
@@ -37,6 +47,7 @@ class OrderedRows {
   // Adds `weight` copies of row (negative removes; a row reaching 0 copies is
   // erased). Returns the row's count before the change. Removing more copies
   // than present removes the row (the caller's invariant is broken).
+  // REQUIRES: row does not point into this tree.
   int64_t add(const Value* row, int64_t weight);
   int64_t count(const Value* row) const;
   int64_t total() const { return total_; }   // copies of all rows
@@ -79,23 +90,54 @@ class OrderedRows {
   };
   static constexpr int kMaxDepth = 24;
   static constexpr int kFanout = 48;
+  static constexpr int kMaxWords = 2;
+  // One column of the normalized key.
+  struct WordSpec {
+    int slot;
+    Type type;
+    bool descending;
+    bool nulls_first;
+  };
+  // A probe: the row and its normalized key.
+  struct Probe {
+    const Value* row;
+    uint64_t nk[kMaxWords];
+  };
 
   int cmp(const Value* a, const Value* b) const { return order_->compare(a, b); }
+  // Compares a stored entry (row, words) with a probe.
+  int cmp(const Value* row, const uint64_t* nk, const Probe& p) const {
+    for (int i = 0; i < words_; ++i) {
+      if (nk[i] != p.nk[i]) return nk[i] < p.nk[i] ? -1 : 1;
+      if (nk[i] == 0 || nk[i] == ~uint64_t{0}) break;  // possibly NULL: compare rows
+    }
+    return cmp(row, p.row);
+  }
+  Probe probe(const Value* row) const;
+  void encode(const Value* row, uint64_t* nk) const;
   Leaf* new_leaf(int cap);
   Inner* new_inner();
   void free_node(Node* n);
-  int child_index(const Inner* in, const Value* row) const;
-  int leaf_lower_bound(const Leaf* l, const Value* row) const;
-  Leaf* descend(const Value* row, PathStep* path, int* depth) const;
-  void leaf_insert(Leaf*& leaf, int pos, const Value* row, int64_t weight, PathStep* path, int depth);
+  int child_index(const Inner* in, const Probe& p) const;
+  template <int K>
+  int child_index_k(const Inner* in, const Probe& p) const;
+  template <int K>
+  int lower_bound_k(const Leaf* l, const Probe& p) const;
+  int leaf_lower_bound(const Leaf* l, const Probe& p) const;
+  Leaf* descend(const Probe& p, PathStep* path, int* depth) const;
+  void leaf_insert(Leaf*& leaf, int pos, const Probe& p, int64_t weight, PathStep* path, int depth);
   void leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth);
-  void insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep, int64_t right_total);
+  void insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep, const uint64_t* sep_nk,
+                    int64_t right_total);
   void remove_child(PathStep* path, int depth);
   void rebalance(PathStep* path, int depth, Node* node);
   Leaf* grow_root_leaf(Leaf* leaf);
 
   int width_;
   const SortSpec* order_;
+  WordSpec word_spec_[kMaxWords];
+  int nk_ = 0;     // normalized key words stored per entry
+  mutable int words_ = 0;  // words compared: nk_, or 0 once a value of an unexpected type was seen
   int leaf_cap_;
   Node* root_ = nullptr;
   Leaf* head_ = nullptr;

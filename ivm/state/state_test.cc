@@ -2,6 +2,7 @@
 // operation sequences large enough to split and merge every kind of node.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -27,7 +28,8 @@ Row make_row(uint64_t& rng, int width, int domain) {
     int64_t v = static_cast<int64_t>(next(rng) % static_cast<uint64_t>(domain));
     if (c == 1) r.push_back(Value::text("t" + std::to_string(v % 7)));
     else if (c == 2 && v % 11 == 0) r.push_back(Value::null());
-    else r.push_back(Value::int64(v));
+    else if (c == 2 && v % 13 == 0) r.push_back(Value::int64(v % 2 ? INT64_MAX : INT64_MIN));  // extremes tie with NULL's words
+    else r.push_back(Value::int64(c == 2 ? v % 50 : v));
   }
   return r;
 }
@@ -148,12 +150,27 @@ void check_ordered(const OrderedRows& t, const std::map<Row, int64_t, RowLess>& 
 }
 
 TEST_CASE("OrderedRows keeps order, counts, ranks under splits and merges") {
-  for (int width : {1, 3}) {
+  struct Setup {
+    int width;
+    std::vector<SortKey> keys;
+    std::vector<Type> types;  // empty: no normalized keys
+  };
+  const std::vector<Type> types3 = {Type::kInt64, Type::kText, Type::kInt64};
+  const std::vector<Setup> setups = {
+      {1, {SortKey{0, true, true}}, {}},
+      {1, {SortKey{0, false, false}}, {Type::kInt64}},
+      {3, {SortKey{0, true, true}}, {}},
+      {3, {SortKey{2, true, true}, SortKey{0, false, false}}, types3},   // words on nullable col 2, then col 0
+      {3, {SortKey{2, false, true}}, types3},                            // NULLs first ascending, then tie-break words
+      {3, {SortKey{2, false, false}, SortKey{1, true, false}}, types3},  // a text key stops the words
+  };
+  for (const Setup& setup : setups) {
+    const int width = setup.width;
     SortSpec spec;
-    spec.keys = {SortKey{0, true, true}};
+    spec.keys = setup.keys;
     spec.tiebreak_width = width;
-    uint64_t rng = static_cast<uint64_t>(width) * 77;
-    OrderedRows t(width, &spec);
+    uint64_t rng = static_cast<uint64_t>(width) * 77 + setup.keys.size();
+    OrderedRows t(width, &spec, setup.types);
     std::map<Row, int64_t, RowLess> model(RowLess{&spec});
     auto apply = [&](const Row& r, int64_t w) {
       int64_t before = t.add(r.data(), w);
@@ -186,6 +203,35 @@ TEST_CASE("OrderedRows keeps order, counts, ranks under splits and merges") {
     CHECK(t.empty());
     CHECK(t.bytes() == 0);
   }
+}
+
+}  // namespace
+}  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+TEST_CASE("OrderedRows stays ordered when a value's type differs from its column's") {
+  SortSpec spec;
+  spec.keys = {SortKey{0, false, false}};
+  spec.tiebreak_width = 1;
+  OrderedRows t(1, &spec, {Type::kInt64});
+  for (int64_t i = 0; i < 300; ++i) {
+    Value v = Value::int64((i * 7919) % 301);
+    t.add(&v, 1);
+  }
+  Value f = Value::float64(150.5);  // switches the normalized words off
+  t.add(&f, 1);
+  Value g = Value::int64(-5);
+  t.add(&g, 1);
+  std::vector<double> seen;
+  for (auto c = t.begin(); c.valid(); c.next()) {
+    const Value& v = c.row()[0];
+    seen.push_back(v.type() == Type::kFloat64 ? v.as_float64() : static_cast<double>(v.as_int64()));
+  }
+  REQUIRE(seen.size() == 302);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(t.rank(&f) == 1 + 151);  // -5, then 0..150
 }
 
 }  // namespace

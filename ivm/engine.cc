@@ -431,6 +431,13 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
     }
     if (c.kind != ChangeKind::kDelete) d.push(store.row(store.insert(c.row)), 1);
   }
+  // A row inserted and deleted (or changed twice) within the batch leaves only
+  // its net effect: no view evaluates a row that the batch never committed.
+  if (multi) {
+    for (size_t t = 0; t < im.inputs.size(); ++t) {
+      if (im.inputs[t].rows != nullptr) im.deltas[t].consolidate();
+    }
+  }
   // 3. Advance the views.
   std::vector<ViewDelta> out;
   im.step_views(batch.lsn, &out);

@@ -459,6 +459,13 @@ bool BoundExpr::eval(const Value* row, Value* out, Status* error) const {
       return true;
     }
     case Op::kFunc: {
+      if (func == "coalesce") {  // lazily, as PostgreSQL: stop at the first non-NULL argument
+        for (const BoundExpr& a : args) {
+          if (!a.eval(row, out, error)) return false;
+          if (!out->is_null()) return true;
+        }
+        return true;
+      }
       std::vector<Value> vals(args.size());
       for (size_t i = 0; i < args.size(); ++i) {
         if (!args[i].eval(row, &vals[i], error)) return false;

@@ -47,6 +47,12 @@ Status JoinOp::step(StepContext& ctx, ZSet* out) {
   const bool left_join = kind_ == JoinKind::kLeft;
   Status error;
 
+  // The rows' index slots load while earlier rows are processed.
+  hashes_.clear();
+  for (size_t i = 0; i < dl.size(); ++i) {
+    hashes_.push_back(left_index_.row_hash(dl.row(i)));
+    left_index_.prefetch(hashes_.back());
+  }
   // dL ⋈ R_old, then fold dL into L.
   for (size_t i = 0; i < dl.size(); ++i) {
     const Value* l = dl.row(i);
@@ -67,9 +73,14 @@ Status JoinOp::step(StepContext& ctx, ZSet* out) {
         ++wc.rows_touched;
       });
     }
-    left_index_.add(key_.data(), l, w);
+    left_index_.add(key_.data(), l, w, hashes_[i]);
   }
 
+  hashes_.clear();
+  for (size_t i = 0; i < dr.size(); ++i) {
+    hashes_.push_back(right_index_.row_hash(dr.row(i)));
+    right_index_.prefetch(hashes_.back());
+  }
   // L_new ⋈ dR, then fold dR into R.
   for (size_t i = 0; i < dr.size(); ++i) {
     const Value* r = dr.row(i);
@@ -87,7 +98,7 @@ Status JoinOp::step(StepContext& ctx, ZSet* out) {
         ++wc.rows_touched;
       });
     }
-    int64_t after = right_index_.add(key_.data(), r, w);
+    int64_t after = right_index_.add(key_.data(), r, w, hashes_[i]);
     if (left_join && lb != KeyedRows::kNone && (before == 0) != (after == 0)) {
       // The key gained its first match (retract padded rows) or lost its last (restore them).
       int64_t sign = before == 0 ? -1 : 1;

@@ -35,7 +35,8 @@ class JoinOp final : public Operator {
   std::vector<BoundExpr> left_keys_, right_keys_;
   Layout left_layout_, right_layout_;
   KeyedRows left_index_, right_index_;
-  std::vector<Value> key_;  // scratch
+  std::vector<Value> key_;        // scratch
+  std::vector<uint32_t> hashes_;  // scratch: row hashes of the current delta
 };
 
 }  // namespace rindle::ivm

@@ -23,8 +23,14 @@ class KeyedRows {
 
   // Adds `weight` copies of `row` under `key` (negative removes; a row whose
   // count reaches 0 is erased, and so is a key left without rows). Returns
-  // the key's total count after the change.
+  // the key's total count after the change. `row_hash`: row_hash(row), if
+  // the caller has it.
   int64_t add(const Value* key, const Value* row, int64_t weight);
+  int64_t add(const Value* key, const Value* row, int64_t weight, uint32_t row_hash);
+  uint32_t row_hash(const Value* row) const { return rows_.hash_of(row); }
+  // Starts loading the index slot of a row about to be added (so the misses
+  // of a delta's rows overlap instead of following one another).
+  void prefetch(uint32_t row_hash) const { rows_.prefetch_slot(row_hash); }
   // The key's entry, or kNone if no row has it.
   uint32_t find(const Value* key) const { return keys_.find(key); }
   int64_t total(uint32_t key_id) const { return keys_.payload(key_id).total; }
@@ -55,13 +61,17 @@ class KeyedRows {
 };
 
 inline int64_t KeyedRows::add(const Value* key, const Value* row, int64_t weight) {
+  return add(key, row, weight, rows_.hash_of(row));
+}
+
+inline int64_t KeyedRows::add(const Value* key, const Value* row, int64_t weight, uint32_t rh) {
   uint32_t kh = keys_.hash_of(key);
   uint32_t kid = keys_.find(key, kh);
   if (kid == kNone) {
     if (weight <= 0) return 0;  // removing what is not there: nothing to do
     kid = keys_.insert(key, kh);
   }
-  uint32_t rh = rows_.hash_of(row);
+  if (weight > 0) rows_.prefetch_row(keys_.payload(kid).head);  // linked to if the row is new
   uint32_t rid = rows_.find(row, rh);
   if (rid == kNone) {
     if (weight > 0) {
@@ -79,6 +89,8 @@ inline int64_t KeyedRows::add(const Value* key, const Value* row, int64_t weight
       keys_.payload(kid).total += weight;
     } else {
       uint32_t prev = m.prev, next = m.next;
+      if (prev != kNone) rows_.prefetch_row(prev);
+      if (next != kNone) rows_.prefetch_row(next);
       if (prev != kNone) rows_.payload(prev).next = next;
       else keys_.payload(kid).head = next;
       if (next != kNone) rows_.payload(next).prev = prev;

@@ -63,6 +63,11 @@ class RowTable {
   uint32_t find(const Value* row, uint32_t h) const {
     return index_.find(h, [&](uint32_t id) { return values_identical(values(id), row, width_); });
   }
+  // Starts loading what a lookup of hash h, or row `id`, reads first.
+  void prefetch_slot(uint32_t h) const { index_.prefetch(h); }
+  void prefetch_row(uint32_t id) const {
+    if (id < next_) __builtin_prefetch(record(id));
+  }
   template <class Eq>
   uint32_t find_if(uint32_t h, Eq&& eq) const {
     return index_.find(h, [&](uint32_t id) { return eq(values(id)); });

@@ -8,6 +8,9 @@
 namespace rindle::ivm {
 
 // Node memory: a header followed, in the same allocation, by its arrays.
+//   leaf entry i:  meta[i * ls_] = {count, key words...}, vals[i * width_]
+//   inner entry i: meta[i * is_] = {child, total, key words...}, keys[i * width_]
+// Inner key i (i >= 1) is <= every row of child i (key 0 is unused).
 struct OrderedRows::Node {
   bool leaf;
   int n;
@@ -16,15 +19,12 @@ struct OrderedRows::Leaf : Node {
   int cap;
   Leaf* prev;
   Leaf* next;
-  int64_t* counts;  // [cap]
-  uint64_t* nk;     // [cap * nk_] normalized keys
-  Value* vals;      // [cap * width]
+  Word* meta;   // [cap * ls_]
+  Value* vals;  // [cap * width]
 };
 struct OrderedRows::Inner : Node {
-  Node* child[kFanout];
-  int64_t total[kFanout];  // copies in each child's subtree
-  uint64_t* nk;            // [kFanout * nk_]
-  Value* keys;             // [kFanout * width]; key i (i >= 1) <= every row of child i
+  Word* meta;   // [kFanout * is_]
+  Value* keys;  // [kFanout * width]
 };
 
 namespace {
@@ -65,8 +65,10 @@ OrderedRows::OrderedRows(int width, const SortSpec* order, const std::vector<Typ
     word_spec_[nk_++] = w;
   }
   words_ = nk_;
-  const int entry = static_cast<int>(sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width);
-  leaf_cap_ = std::clamp(2048 / entry, 8, 128);
+  ls_ = 1 + nk_;
+  is_ = 2 + nk_;
+  const int entry = static_cast<int>(sizeof(Word) * ls_ + sizeof(Value) * width);
+  leaf_cap_ = std::clamp(1024 / entry, 8, 128);
 }
 
 OrderedRows::~OrderedRows() { clear(); }
@@ -75,6 +77,8 @@ OrderedRows::OrderedRows(OrderedRows&& o) noexcept
     : width_(o.width_),
       order_(o.order_),
       nk_(o.nk_),
+      ls_(o.ls_),
+      is_(o.is_),
       words_(o.words_),
       leaf_cap_(o.leaf_cap_),
       root_(std::exchange(o.root_, nullptr)),
@@ -93,6 +97,8 @@ OrderedRows& OrderedRows::operator=(OrderedRows&& o) noexcept {
     order_ = o.order_;
     std::copy(o.word_spec_, o.word_spec_ + kMaxWords, word_spec_);
     nk_ = o.nk_;
+    ls_ = o.ls_;
+    is_ = o.is_;
     words_ = o.words_;
     leaf_cap_ = o.leaf_cap_;
     root_ = std::exchange(o.root_, nullptr);
@@ -107,22 +113,22 @@ OrderedRows& OrderedRows::operator=(OrderedRows&& o) noexcept {
 
 // Order-preserving words: NULL is 0 (first) or all ones (last); a value that
 // encodes to either extreme ties with NULL and is told apart by comparing rows.
-void OrderedRows::encode(const Value* row, uint64_t* nk) const {
+void OrderedRows::encode(const Value* row, Word* nk) const {
   for (int i = 0; i < nk_; ++i) {
     const WordSpec& w = word_spec_[i];
     const Value& v = row[w.slot];
     if (v.is_null()) {
-      nk[i] = w.nulls_first ? 0 : ~uint64_t{0};
+      nk[i].u = w.nulls_first ? 0 : ~uint64_t{0};
       continue;
     }
     if (v.type() != w.type) {  // unexpected: stop trusting the words
       words_ = 0;
-      nk[i] = 0;
+      nk[i].u = 0;
       continue;
     }
     uint64_t x = w.type == Type::kBool ? (v.as_bool() ? 2 : 1)
                                        : static_cast<uint64_t>(v.as_int64()) ^ (uint64_t{1} << 63);
-    nk[i] = w.descending ? ~x : x;
+    nk[i].u = w.descending ? ~x : x;
   }
 }
 
@@ -142,7 +148,7 @@ void OrderedRows::clear() {
       stack.pop_back();
       if (!n->leaf) {
         Inner* in = static_cast<Inner*>(n);
-        for (int i = 0; i < in->n; ++i) stack.push_back(in->child[i]);
+        for (int i = 0; i < in->n; ++i) stack.push_back(in->meta[static_cast<size_t>(i) * is_].p);
       }
       free_node(n);
     }
@@ -155,29 +161,28 @@ void OrderedRows::clear() {
 }
 
 OrderedRows::Leaf* OrderedRows::new_leaf(int cap) {
-  size_t size = sizeof(Leaf) + static_cast<size_t>(cap) * (sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
+  size_t size = sizeof(Leaf) + static_cast<size_t>(cap) * (sizeof(Word) * ls_ + sizeof(Value) * width_);
   void* mem = ::operator new(size);
   Leaf* l = new (mem) Leaf();
   l->leaf = true;
   l->n = 0;
   l->cap = cap;
   l->prev = l->next = nullptr;
-  l->counts = reinterpret_cast<int64_t*>(l + 1);
-  l->nk = reinterpret_cast<uint64_t*>(l->counts + cap);
-  l->vals = reinterpret_cast<Value*>(l->nk + static_cast<size_t>(cap) * nk_);
+  l->meta = reinterpret_cast<Word*>(l + 1);
+  l->vals = reinterpret_cast<Value*>(l->meta + static_cast<size_t>(cap) * ls_);
   for (int i = 0; i < cap * width_; ++i) new (&l->vals[i]) Value();
   bytes_ += size;
   return l;
 }
 
 OrderedRows::Inner* OrderedRows::new_inner() {
-  size_t size = sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
+  size_t size = sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(Word) * is_ + sizeof(Value) * width_);
   void* mem = ::operator new(size);
   Inner* in = new (mem) Inner();
   in->leaf = false;
   in->n = 0;
-  in->nk = reinterpret_cast<uint64_t*>(in + 1);
-  in->keys = reinterpret_cast<Value*>(in->nk + static_cast<size_t>(kFanout) * nk_);
+  in->meta = reinterpret_cast<Word*>(in + 1);
+  in->keys = reinterpret_cast<Value*>(in->meta + static_cast<size_t>(kFanout) * is_);
   for (int i = 0; i < kFanout * width_; ++i) new (&in->keys[i]) Value();
   bytes_ += size;
   return in;
@@ -188,13 +193,13 @@ void OrderedRows::free_node(Node* n) {
     Leaf* l = static_cast<Leaf*>(n);
     for (int i = 0; i < l->n; ++i) bytes_ -= heap_of(l->vals + static_cast<size_t>(i) * width_, width_);
     for (int i = 0; i < l->cap * width_; ++i) l->vals[i].~Value();
-    bytes_ -= sizeof(Leaf) + static_cast<size_t>(l->cap) * (sizeof(int64_t) + sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
+    bytes_ -= sizeof(Leaf) + static_cast<size_t>(l->cap) * (sizeof(Word) * ls_ + sizeof(Value) * width_);
     l->~Leaf();
     ::operator delete(l);
   } else {
     Inner* in = static_cast<Inner*>(n);
     for (int i = 0; i < kFanout * width_; ++i) in->keys[i].~Value();
-    bytes_ -= sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(uint64_t) * nk_ + sizeof(Value) * width_);
+    bytes_ -= sizeof(Inner) + static_cast<size_t>(kFanout) * (sizeof(Word) * is_ + sizeof(Value) * width_);
     in->~Inner();
     ::operator delete(in);
   }
@@ -204,10 +209,10 @@ namespace {
 
 // Compares normalized words a with the probe's b: <0, >0, or 0 when the words
 // cannot decide (they tie, or sit at the NULL encodings) and rows must be compared.
-template <int K>
-inline int word_cmp(const uint64_t* a, const uint64_t* b) {
-  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-  if (K == 2 && a[0] != 0 && a[0] != ~uint64_t{0} && a[1] != b[1]) return a[1] < b[1] ? -1 : 1;
+template <int K, class W>
+inline int word_cmp(const W* a, const W* b) {
+  if (a[0].u != b[0].u) return a[0].u < b[0].u ? -1 : 1;
+  if (K == 2 && a[0].u != 0 && a[0].u != ~uint64_t{0} && a[1].u != b[1].u) return a[1].u < b[1].u ? -1 : 1;
   return 0;
 }
 
@@ -216,10 +221,10 @@ inline int word_cmp(const uint64_t* a, const uint64_t* b) {
 template <int K>
 int OrderedRows::child_index_k(const Inner* in, const Probe& p) const {
   int lo = 1, hi = in->n;
-  const size_t w = static_cast<size_t>(width_);
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(is_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    int c = word_cmp<K>(in->nk + static_cast<size_t>(mid) * K, p.nk);
+    int c = word_cmp<K>(in->meta + mid * s + 2, p.nk);
     if (c == 0) c = cmp(in->keys + mid * w, p.row);
     if (c <= 0) lo = mid + 1;
     else hi = mid;
@@ -230,10 +235,10 @@ int OrderedRows::child_index_k(const Inner* in, const Probe& p) const {
 template <int K>
 int OrderedRows::lower_bound_k(const Leaf* l, const Probe& p) const {
   int lo = 0, hi = l->n;
-  const size_t w = static_cast<size_t>(width_);
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    int c = word_cmp<K>(l->nk + static_cast<size_t>(mid) * K, p.nk);
+    int c = word_cmp<K>(l->meta + mid * s + 1, p.nk);
     if (c == 0) c = cmp(l->vals + mid * w, p.row);
     if (c < 0) lo = mid + 1;
     else hi = mid;
@@ -276,7 +281,7 @@ OrderedRows::Leaf* OrderedRows::descend(const Probe& p, PathStep* path, int* dep
     int i = child_index(in, p);
     if (path != nullptr) path[d] = PathStep{in, i};
     ++d;
-    n = in->child[i];
+    n = in->meta[static_cast<size_t>(i) * is_].p;
   }
   if (depth != nullptr) *depth = d;
   return static_cast<Leaf*>(n);
@@ -287,8 +292,9 @@ int64_t OrderedRows::count(const Value* row) const {
   Probe p = probe(row);
   const Leaf* l = descend(p, nullptr, nullptr);
   int pos = leaf_lower_bound(l, p);
-  if (pos < l->n && cmp(l->vals + static_cast<size_t>(pos) * width_, l->nk + static_cast<size_t>(pos) * nk_, p) == 0) {
-    return l->counts[pos];
+  if (pos < l->n &&
+      cmp(l->vals + static_cast<size_t>(pos) * width_, l->meta + static_cast<size_t>(pos) * ls_ + 1, p) == 0) {
+    return l->meta[static_cast<size_t>(pos) * ls_].i;
   }
   return 0;
 }
@@ -301,12 +307,12 @@ int64_t OrderedRows::rank(const Value* row) const {
   while (!n->leaf) {
     const Inner* in = static_cast<const Inner*>(n);
     int i = child_index(in, p);
-    for (int k = 0; k < i; ++k) r += in->total[k];
-    n = in->child[i];
+    for (int k = 0; k < i; ++k) r += in->meta[static_cast<size_t>(k) * is_ + 1].i;
+    n = in->meta[static_cast<size_t>(i) * is_].p;
   }
   const Leaf* l = static_cast<const Leaf*>(n);
   int pos = leaf_lower_bound(l, p);
-  for (int k = 0; k < pos; ++k) r += l->counts[k];
+  for (int k = 0; k < pos; ++k) r += l->meta[static_cast<size_t>(k) * ls_].i;
   return r;
 }
 
@@ -316,12 +322,18 @@ const Value* OrderedRows::last() const {
   return tail_ == nullptr ? nullptr : tail_->vals + static_cast<size_t>(tail_->n - 1) * width_;
 }
 
+// The cursor reads a leaf's count through the leaf's own stride: store it in
+// the cursor at creation (width_ holds the row width, the stride is derived
+// from the leaf layout: counts are the first word of each entry).
 const Value* OrderedRows::Cursor::row() const {
   const Leaf* l = static_cast<const Leaf*>(leaf_);
   return l->vals + static_cast<size_t>(pos_) * width_;
 }
 
-int64_t OrderedRows::Cursor::count() const { return static_cast<const Leaf*>(leaf_)->counts[pos_]; }
+int64_t OrderedRows::Cursor::count() const {
+  const Leaf* l = static_cast<const Leaf*>(leaf_);
+  return l->meta[static_cast<size_t>(pos_) * stride_].i;
+}
 
 void OrderedRows::Cursor::next() {
   const Leaf* l = static_cast<const Leaf*>(leaf_);
@@ -336,24 +348,32 @@ OrderedRows::Cursor OrderedRows::begin() const {
   c.leaf_ = head_;
   c.pos_ = 0;
   c.width_ = width_;
+  c.stride_ = ls_;
   return c;
 }
 
 OrderedRows::Cursor OrderedRows::seek(int64_t rank, int64_t* skip) const {
   Cursor c;
   c.width_ = width_;
+  c.stride_ = ls_;
   *skip = 0;
   if (rank < 0 || rank >= total_) return c;
   const Node* n = root_;
   while (!n->leaf) {
     const Inner* in = static_cast<const Inner*>(n);
     int i = 0;
-    while (i + 1 < in->n && rank >= in->total[i]) rank -= in->total[i++];
-    n = in->child[i];
+    while (i + 1 < in->n && rank >= in->meta[static_cast<size_t>(i) * is_ + 1].i) {
+      rank -= in->meta[static_cast<size_t>(i) * is_ + 1].i;
+      ++i;
+    }
+    n = in->meta[static_cast<size_t>(i) * is_].p;
   }
   const Leaf* l = static_cast<const Leaf*>(n);
   int pos = 0;
-  while (pos + 1 < l->n && rank >= l->counts[pos]) rank -= l->counts[pos++];
+  while (pos + 1 < l->n && rank >= l->meta[static_cast<size_t>(pos) * ls_].i) {
+    rank -= l->meta[static_cast<size_t>(pos) * ls_].i;
+    ++pos;
+  }
   c.leaf_ = l;
   c.pos_ = pos;
   *skip = rank;
@@ -372,18 +392,18 @@ int64_t OrderedRows::add(const Value* row, int64_t weight) {
   int depth = 0;
   Leaf* leaf = descend(p, path, &depth);
   int pos = leaf_lower_bound(leaf, p);
-  if (pos < leaf->n &&
-      cmp(leaf->vals + static_cast<size_t>(pos) * width_, leaf->nk + static_cast<size_t>(pos) * nk_, p) == 0) {
-    int64_t before = leaf->counts[pos];
+  Word* m = leaf->meta + static_cast<size_t>(pos) * ls_;
+  if (pos < leaf->n && cmp(leaf->vals + static_cast<size_t>(pos) * width_, m + 1, p) == 0) {
+    int64_t before = m->i;
     int64_t delta = before + weight > 0 ? weight : -before;
-    for (int d = 0; d < depth; ++d) path[d].node->total[path[d].index] += delta;
+    for (int d = 0; d < depth; ++d) path[d].node->meta[static_cast<size_t>(path[d].index) * is_ + 1].i += delta;
     total_ += delta;
-    if (before + weight > 0) leaf->counts[pos] = before + weight;
+    if (before + weight > 0) m->i = before + weight;
     else leaf_remove(leaf, pos, path, depth);
     return before;
   }
   if (weight < 0) return 0;
-  for (int d = 0; d < depth; ++d) path[d].node->total[path[d].index] += weight;
+  for (int d = 0; d < depth; ++d) path[d].node->meta[static_cast<size_t>(path[d].index) * is_ + 1].i += weight;
   total_ += weight;
   ++distinct_;
   bytes_ += heap_of(row, width_);
@@ -393,10 +413,9 @@ int64_t OrderedRows::add(const Value* row, int64_t weight) {
 
 OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
   Leaf* bigger = new_leaf(std::min(leaf->cap * 2, leaf_cap_));
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t w = static_cast<size_t>(width_);
   for (int i = 0; i < leaf->n; ++i) move_values(bigger->vals + i * w, leaf->vals + i * w, width_);
-  std::memcpy(bigger->counts, leaf->counts, static_cast<size_t>(leaf->n) * sizeof(int64_t));
-  std::memcpy(bigger->nk, leaf->nk, static_cast<size_t>(leaf->n) * k * sizeof(uint64_t));
+  std::memcpy(bigger->meta, leaf->meta, static_cast<size_t>(leaf->n) * ls_ * sizeof(Word));
   bigger->n = leaf->n;
   leaf->n = 0;
   free_node(leaf);
@@ -406,17 +425,17 @@ OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
 
 void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int64_t weight, PathStep* path,
                               int depth) {
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
   auto place = [&](Leaf* l, int p) {
     // Slot n holds NULLs (nothing to release); entries [p, n) move right as bytes.
     const size_t moved = static_cast<size_t>(l->n - p);
     Value* dst = l->vals + p * w;
     relocate(dst + w, dst, moved * w);
-    std::memmove(l->counts + p + 1, l->counts + p, moved * sizeof(int64_t));
-    std::memmove(l->nk + (p + 1) * k, l->nk + p * k, moved * k * sizeof(uint64_t));
+    Word* m = l->meta + p * s;
+    std::memmove(m + s, m, moved * s * sizeof(Word));
     for (int c = 0; c < width_; ++c) new (&dst[c]) Value(probe_row.row[c]);  // over the stale copy
-    l->counts[p] = weight;
-    std::memcpy(l->nk + p * k, probe_row.nk, k * sizeof(uint64_t));
+    m[0].i = weight;
+    for (int k = 0; k < nk_; ++k) m[1 + k].u = probe_row.nk[k].u;
     ++l->n;
   };
   if (leaf->n < leaf->cap) {
@@ -433,8 +452,7 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int6
   const int half = leaf->n / 2;
   const size_t moved = static_cast<size_t>(leaf->n - half);
   for (size_t i = 0; i < moved; ++i) move_values(right->vals + i * w, leaf->vals + (half + i) * w, width_);
-  std::memcpy(right->counts, leaf->counts + half, moved * sizeof(int64_t));
-  std::memcpy(right->nk, leaf->nk + half * k, moved * k * sizeof(uint64_t));
+  std::memcpy(right->meta, leaf->meta + half * s, moved * s * sizeof(Word));
   right->n = static_cast<int>(moved);
   leaf->n = half;
   right->next = leaf->next;
@@ -447,41 +465,39 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int6
   if (pos <= half) place(leaf, pos);
   else place(right, pos - half);
   int64_t right_total = 0;
-  for (int i = 0; i < right->n; ++i) right_total += right->counts[i];
-  insert_child(path, depth, leaf, right, right->vals, right->nk, right_total);
+  for (int i = 0; i < right->n; ++i) right_total += right->meta[i * s].i;
+  insert_child(path, depth, leaf, right, right->vals, right->meta + 1, right_total);
 }
 
 void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep,
-                               const uint64_t* sep_nk, int64_t right_total) {
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
-  auto set_key = [&](Inner* in, int j, const Value* key, const uint64_t* key_nk) {
-    for (int c = 0; c < width_; ++c) in->keys[j * w + c] = key[c];
-    std::memcpy(in->nk + j * k, key_nk, k * sizeof(uint64_t));
+                               const Word* sep_nk, int64_t right_total) {
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(is_);
+  // sep_nk may point into a node whose entries move below: copy it first.
+  Word nk[kMaxWords];
+  for (int k = 0; k < nk_; ++k) nk[k].u = sep_nk[k].u;
+  auto set = [&](Inner* in, int j, Node* child, int64_t total) {
+    Word* m = in->meta + j * s;
+    m[0].p = child;
+    m[1].i = total;
+    for (int k = 0; k < nk_; ++k) m[2 + k].u = nk[k].u;
+    for (int c = 0; c < width_; ++c) in->keys[j * w + c] = sep[c];
   };
   if (depth == 0) {  // `left` was the root
     Inner* r = new_inner();
     r->n = 2;
-    r->child[0] = left;
-    r->child[1] = right;
-    r->total[0] = total_ - right_total;
-    r->total[1] = right_total;
-    set_key(r, 1, sep, sep_nk);
+    r->meta[0].p = left;
+    r->meta[1].i = total_ - right_total;
+    set(r, 1, right, right_total);
     root_ = r;
     return;
   }
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
-  p->total[i] -= right_total;
+  p->meta[i * s + 1].i -= right_total;
   auto place = [&](Inner* in, int j, Node* child, int64_t total) {
-    for (int m = in->n; m > j; --m) {
-      in->child[m] = in->child[m - 1];
-      in->total[m] = in->total[m - 1];
-      move_values(in->keys + m * w, in->keys + (m - 1) * w, width_);
-      std::memcpy(in->nk + m * k, in->nk + (m - 1) * k, k * sizeof(uint64_t));
-    }
-    in->child[j] = child;
-    in->total[j] = total;
-    set_key(in, j, sep, sep_nk);
+    for (int m = in->n; m > j; --m) move_values(in->keys + m * w, in->keys + (m - 1) * w, width_);
+    std::memmove(in->meta + (j + 1) * s, in->meta + j * s, static_cast<size_t>(in->n - j) * s * sizeof(Word));
+    set(in, j, child, total);
     ++in->n;
   };
   if (p->n < kFanout) {
@@ -491,31 +507,26 @@ void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* righ
   // Split the parent; its upper half moves to q, whose first key separates them.
   Inner* q = new_inner();
   const int half = p->n / 2;
-  for (int m = half; m < p->n; ++m) {
-    q->child[m - half] = p->child[m];
-    q->total[m - half] = p->total[m];
-    move_values(q->keys + (m - half) * w, p->keys + m * w, width_);
-    std::memcpy(q->nk + (m - half) * k, p->nk + m * k, k * sizeof(uint64_t));
-  }
+  for (int m = half; m < p->n; ++m) move_values(q->keys + (m - half) * w, p->keys + m * w, width_);
+  std::memcpy(q->meta, p->meta + half * s, static_cast<size_t>(p->n - half) * s * sizeof(Word));
   q->n = p->n - half;
   p->n = half;
   const int j = i + 1;
   if (j <= half) place(p, j, right, right_total);
   else place(q, j - half, right, right_total);
   int64_t q_total = 0;
-  for (int m = 0; m < q->n; ++m) q_total += q->total[m];
-  insert_child(path, depth - 1, p, q, q->keys, q->nk, q_total);
+  for (int m = 0; m < q->n; ++m) q_total += q->meta[m * s + 1].i;
+  insert_child(path, depth - 1, p, q, q->keys, q->meta + 2, q_total);
 }
 
 void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
   const size_t moved = static_cast<size_t>(leaf->n - pos - 1);
   Value* gone = leaf->vals + pos * w;
   bytes_ -= heap_of(gone, width_);
   for (int c = 0; c < width_; ++c) gone[c].~Value();
   relocate(gone, gone + w, moved * w);
-  std::memmove(leaf->counts + pos, leaf->counts + pos + 1, moved * sizeof(int64_t));
-  std::memmove(leaf->nk + pos * k, leaf->nk + (pos + 1) * k, moved * k * sizeof(uint64_t));
+  std::memmove(leaf->meta + pos * s, leaf->meta + (pos + 1) * s, moved * s * sizeof(Word));
   --leaf->n;
   Value* last = leaf->vals + static_cast<size_t>(leaf->n) * w;
   for (int c = 0; c < width_; ++c) new (&last[c]) Value();  // over the stale copy
@@ -543,22 +554,18 @@ void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
 // Removes child path[depth-1].index from its parent (the child is already
 // freed or merged away), then repairs the parent.
 void OrderedRows::remove_child(PathStep* path, int depth) {
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(is_);
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
-  for (int m = i; m + 1 < p->n; ++m) {
-    p->child[m] = p->child[m + 1];
-    p->total[m] = p->total[m + 1];
-    move_values(p->keys + m * w, p->keys + (m + 1) * w, width_);
-    std::memcpy(p->nk + m * k, p->nk + (m + 1) * k, k * sizeof(uint64_t));
-  }
+  for (int m = i; m + 1 < p->n; ++m) move_values(p->keys + m * w, p->keys + (m + 1) * w, width_);
+  std::memmove(p->meta + i * s, p->meta + (i + 1) * s, static_cast<size_t>(p->n - i - 1) * s * sizeof(Word));
   --p->n;
   Value* last = p->keys + static_cast<size_t>(p->n) * w;
   for (int c = 0; c < width_; ++c) last[c] = Value();
   if (depth - 1 == 0) {  // p is the root
     while (root_ != nullptr && !root_->leaf && static_cast<Inner*>(root_)->n <= 1) {
       Inner* r = static_cast<Inner*>(root_);
-      root_ = r->n == 1 ? r->child[0] : nullptr;
+      root_ = r->n == 1 ? r->meta[0].p : nullptr;
       r->n = 0;
       free_node(r);
     }
@@ -576,23 +583,25 @@ void OrderedRows::remove_child(PathStep* path, int depth) {
 // `node` (child path[depth-1].index) is under a quarter full: merge it with
 // a neighbour when both fit in three quarters of a node.
 void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
-  const size_t w = static_cast<size_t>(width_), k = static_cast<size_t>(nk_);
+  const size_t w = static_cast<size_t>(width_);
   Inner* p = path[depth - 1].node;
   const int i = path[depth - 1].index;
+  const size_t ps = static_cast<size_t>(is_);
+  auto child = [&](int k) { return p->meta[k * ps].p; };
   const int cap = node->leaf ? leaf_cap_ : kFanout;
   int left = -1;
-  if (i + 1 < p->n && node->n + p->child[i + 1]->n <= cap * 3 / 4) left = i;
-  else if (i > 0 && node->n + p->child[i - 1]->n <= cap * 3 / 4) left = i - 1;
+  if (i + 1 < p->n && node->n + child(i + 1)->n <= cap * 3 / 4) left = i;
+  else if (i > 0 && node->n + child(i - 1)->n <= cap * 3 / 4) left = i - 1;
   if (left < 0) return;
-  Node* ln = p->child[left];
-  Node* rn = p->child[left + 1];
+  Node* ln = child(left);
+  Node* rn = child(left + 1);
   if (ln->leaf) {
+    const size_t s = static_cast<size_t>(ls_);
     Leaf* l = static_cast<Leaf*>(ln);
     Leaf* r = static_cast<Leaf*>(rn);
     if (l->cap < r->n + l->n) return;  // (only the small root leaf has a smaller cap; not here)
     for (int m = 0; m < r->n; ++m) move_values(l->vals + (l->n + m) * w, r->vals + m * w, width_);
-    std::memcpy(l->counts + l->n, r->counts, static_cast<size_t>(r->n) * sizeof(int64_t));
-    std::memcpy(l->nk + l->n * k, r->nk, static_cast<size_t>(r->n) * k * sizeof(uint64_t));
+    std::memcpy(l->meta + l->n * s, r->meta, static_cast<size_t>(r->n) * s * sizeof(Word));
     l->n += r->n;
     r->n = 0;
     l->next = r->next;
@@ -600,26 +609,24 @@ void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
     else tail_ = l;
     free_node(r);
   } else {
+    const size_t s = ps;
     Inner* l = static_cast<Inner*>(ln);
     Inner* r = static_cast<Inner*>(rn);
+    std::memcpy(l->meta + l->n * s, r->meta, static_cast<size_t>(r->n) * s * sizeof(Word));
     for (int m = 0; m < r->n; ++m) {
-      l->child[l->n + m] = r->child[m];
-      l->total[l->n + m] = r->total[m];
       Value* dst = l->keys + (l->n + m) * w;
-      uint64_t* dst_nk = l->nk + (l->n + m) * k;
       if (m == 0) {  // r's first key slot is unused: the parent's separator goes there
         for (int c = 0; c < width_; ++c) dst[c] = p->keys[(left + 1) * w + c];
-        std::memcpy(dst_nk, p->nk + (left + 1) * k, k * sizeof(uint64_t));
+        for (int k = 0; k < nk_; ++k) l->meta[l->n * s + 2 + k].u = p->meta[(left + 1) * s + 2 + k].u;
       } else {
         move_values(dst, r->keys + m * w, width_);
-        std::memcpy(dst_nk, r->nk + m * k, k * sizeof(uint64_t));
       }
     }
     l->n += r->n;
     r->n = 0;
     free_node(r);
   }
-  p->total[left] += p->total[left + 1];
+  p->meta[left * ps + 1].i += p->meta[(left + 1) * ps + 1].i;
   path[depth - 1].index = left + 1;
   remove_child(path, depth);
 }

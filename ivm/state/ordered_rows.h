@@ -7,7 +7,7 @@
 // copy number r" (seek) in O(log n). Leaves are linked for in-order scans.
 //
 // Rows are stored inline in the nodes (no allocation per row). Leaves hold up
-// to ~2 KB of rows; a tree's first leaf starts small and grows, so a small
+// to ~1 KB of rows (an insert or erase shifts half a leaf on average); a tree's first leaf starts small and grows, so a small
 // set (a group's values for min/max) costs little. Nodes that fall below a
 // quarter full merge with a neighbour, so the tree stays compact under any
 // pattern of deletions.
@@ -70,6 +70,7 @@ class OrderedRows {
     const void* leaf_ = nullptr;
     int pos_ = 0;
     int width_ = 0;
+    int stride_ = 1;  // words per leaf entry
   };
   Cursor begin() const;
   // The entry holding copy number `rank` (0-based, in order); *skip is the
@@ -91,6 +92,14 @@ class OrderedRows {
   static constexpr int kMaxDepth = 24;
   static constexpr int kFanout = 48;
   static constexpr int kMaxWords = 2;
+  // Nodes keep, per entry, a few 8-byte words side by side (leaf: count and
+  // normalized key; inner: child, subtree total and normalized key), so the
+  // words a search reads and the entry it then uses share cache lines.
+  union Word {
+    uint64_t u;  // normalized key word
+    int64_t i;   // count or total
+    Node* p;     // child
+  };
   // One column of the normalized key.
   struct WordSpec {
     int slot;
@@ -101,20 +110,20 @@ class OrderedRows {
   // A probe: the row and its normalized key.
   struct Probe {
     const Value* row;
-    uint64_t nk[kMaxWords];
+    Word nk[kMaxWords];
   };
 
   int cmp(const Value* a, const Value* b) const { return order_->compare(a, b); }
   // Compares a stored entry (row, words) with a probe.
-  int cmp(const Value* row, const uint64_t* nk, const Probe& p) const {
+  int cmp(const Value* row, const Word* nk, const Probe& p) const {
     for (int i = 0; i < words_; ++i) {
-      if (nk[i] != p.nk[i]) return nk[i] < p.nk[i] ? -1 : 1;
-      if (nk[i] == 0 || nk[i] == ~uint64_t{0}) break;  // possibly NULL: compare rows
+      if (nk[i].u != p.nk[i].u) return nk[i].u < p.nk[i].u ? -1 : 1;
+      if (nk[i].u == 0 || nk[i].u == ~uint64_t{0}) break;  // possibly NULL: compare rows
     }
     return cmp(row, p.row);
   }
   Probe probe(const Value* row) const;
-  void encode(const Value* row, uint64_t* nk) const;
+  void encode(const Value* row, Word* nk) const;
   Leaf* new_leaf(int cap);
   Inner* new_inner();
   void free_node(Node* n);
@@ -127,7 +136,7 @@ class OrderedRows {
   Leaf* descend(const Probe& p, PathStep* path, int* depth) const;
   void leaf_insert(Leaf*& leaf, int pos, const Probe& p, int64_t weight, PathStep* path, int depth);
   void leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth);
-  void insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep, const uint64_t* sep_nk,
+  void insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep, const Word* sep_nk,
                     int64_t right_total);
   void remove_child(PathStep* path, int depth);
   void rebalance(PathStep* path, int depth, Node* node);
@@ -137,6 +146,8 @@ class OrderedRows {
   const SortSpec* order_;
   WordSpec word_spec_[kMaxWords];
   int nk_ = 0;     // normalized key words stored per entry
+  int ls_ = 1;     // words per leaf entry: count, key words
+  int is_ = 2;     // words per inner entry: child, total, key words
   mutable int words_ = 0;  // words compared: nk_, or 0 once a value of an unexpected type was seen
   int leaf_cap_;
   Node* root_ = nullptr;

@@ -7,8 +7,8 @@
 // copy number r" (seek) in O(log n). Leaves are linked for in-order scans.
 //
 // Rows are stored inline in the nodes (no allocation per row). Leaves hold up
-// to ~1 KB of rows (an insert or erase shifts half a leaf on average); a tree's first leaf starts small and grows, so a small
-// set (a group's values for min/max) costs little. Nodes that fall below a
+// to ~1 KB of rows (an insert or erase shifts half a leaf on average); a
+// tree's first leaf starts small and grows, so a small set (a group's values for min/max) costs little. Nodes that fall below a
 // quarter full merge with a neighbour, so the tree stays compact under any
 // pattern of deletions.
 //

@@ -8,9 +8,9 @@
 //
 // Rows are stored inline in the nodes (no allocation per row). Leaves hold up
 // to ~1 KB of rows (an insert or erase shifts half a leaf on average); a
-// tree's first leaf starts small and grows, so a small set (a group's values for min/max) costs little. Nodes that fall below a
-// quarter full merge with a neighbour, so the tree stays compact under any
-// pattern of deletions.
+// tree's first leaf starts small and grows, so a small set (a group's values
+// for min/max) costs little. Nodes that fall below a quarter full merge with
+// a neighbour, so the tree stays compact under any pattern of deletions.
 //
 // Normalized keys: when the leading columns of the order (up to two) are of
 // integer-like types (bigint, date, timestamp(tz), bool), each entry also

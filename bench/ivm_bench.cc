@@ -17,6 +17,8 @@
 //   RINDLE_BENCH_SIZES=10000,100000 build/.../ivm_bench   other sizes
 //   RINDLE_BENCH_CHANGES=200000 ...                        more changes per measurement
 //   RINDLE_BENCH_MODES=all ...                             one mode (all | read)
+//   RINDLE_BENCH_VIEWS=join3,topk ...                      some views (scripts/bench.sh runs
+//                                                          each view in its own process)
 #include <benchmark/benchmark.h>
 
 #include <time.h>
@@ -216,7 +218,15 @@ std::vector<std::string> modes() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> views = {"filter", "join3", "aggregate", "topk"};
+  std::vector<std::string> views = {"filter", "join3", "aggregate", "topk"};
+  if (const char* env = std::getenv("RINDLE_BENCH_VIEWS")) {
+    std::string spec = env;
+    std::vector<std::string> chosen;
+    for (const std::string& v : views) {
+      if (spec.find(v) != std::string::npos) chosen.push_back(v);
+    }
+    views = chosen;
+  }
   for (const std::string& v : views) {
     for (const std::string& mode : modes()) {
       auto* b = benchmark::RegisterBenchmark(("change/" + v + "/" + mode).c_str(), BM_change, v, mode);
@@ -228,7 +238,7 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
 
-  std::printf("\n%-10s %-5s %9s %10s %10s %11s %8s %5s %9s %9s\n", "view", "cols", "rows", "wall us", "cpu us",
+  std::printf("\n== summary ==\n%-10s %-5s %9s %10s %10s %11s %8s %5s %9s %9s\n", "view", "cols", "rows", "wall us", "cpu us",
               "changes/s", "work", "cols", "table B/r", "view B/r");
   for (const auto& [view, by_mode] : g_results) {
     for (const auto& [mode, by_size] : by_mode) {

@@ -135,9 +135,12 @@ struct Engine::Impl {
       if (out != nullptr && !vd.changes.empty() && v->status().ok()) out->push_back(std::move(vd));
     }
   }
-  // Feeds every stored row of the tables `ids` to view `v` (or to every view
-  // reading them when v is null) as insertions, a chunk at a time.
-  void hydrate(View* only, const std::vector<int>& ids) {
+  // Feeds every stored row of the tables `ids` to view `v` as insertions, a
+  // chunk at a time. Smaller tables go first, so a chunk of a large table
+  // meets the small tables' state (a join emits about one row per row of the
+  // chunk) instead of one small chunk meeting all of a large table's rows.
+  void hydrate(View* only, std::vector<int> ids) {
+    std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return tables[a]->size() < tables[b]->size(); });
     reset_inputs();
     for (int t : ids) {
       TableStore& store = *tables[t];
@@ -146,13 +149,9 @@ struct Engine::Impl {
       auto flush = [&] {
         if (chunk.empty()) return;
         inputs[t].rows = &chunk;
-        if (only != nullptr) {
-          StepContext ctx{&inputs, &counters};
-          ViewDelta ignored;
-          only->step(ctx, &ignored);
-        } else {
-          step_views(0, nullptr);
-        }
+        StepContext ctx{&inputs, &counters};
+        ViewDelta ignored;
+        only->step(ctx, &ignored);
         inputs[t].rows = nullptr;
         chunk.clear();
       };
@@ -161,7 +160,9 @@ struct Engine::Impl {
         if (chunk.size() >= kHydrationChunk) flush();
       });
       flush();
+      chunk.release();
     }
+    only->release_scratch();
   }
   // kRead: the columns of table t that some view reads, plus its primary key.
   std::vector<int> columns_needed(int t, const Plan* extra) const {
@@ -274,6 +275,10 @@ Status Engine::load(std::string_view table, const std::vector<Row>& rows) {
     }
   }
   impl_->inputs[id].rows = nullptr;
+  chunk.release();
+  for (const auto& v : impl_->views) {
+    if (v) v->release_scratch();
+  }
   return Status::Ok();
 }
 

@@ -27,6 +27,11 @@ class View {
   // Runs one step of the operator tree and records the resulting changes in
   // *delta. On a data error the view becomes failed and nothing is recorded.
   void step(StepContext& ctx, ViewDelta* delta);
+  // Frees scratch memory after a large step (hydration, a bulk load).
+  void release_scratch() {
+    out_.release();
+    plan_.root->release_scratch();
+  }
   // Current rows, visible columns only, in order when ordered.
   std::vector<Row> rows() const;
   ViewStats stats() const;

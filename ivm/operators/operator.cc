@@ -11,6 +11,11 @@ Status Operator::step_input(size_t i, StepContext& ctx) {
   return inputs_[i]->step(ctx, &in_[i]);
 }
 
+void Operator::release_scratch() {
+  for (ZSet& z : in_) z.release();
+  for (auto& in : inputs_) in->release_scratch();
+}
+
 bool Operator::reads_table(int table_id) const {
   for (const auto& in : inputs_) {
     if (in->reads_table(table_id)) return true;

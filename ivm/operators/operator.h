@@ -57,6 +57,9 @@ class Operator {
   virtual bool reads_table(int table_id) const;
   // Bytes of state held by this operator and its inputs.
   virtual size_t state_bytes() const;
+  // Frees the scratch deltas of this operator and its inputs (after a large
+  // step, e.g. hydration); state is kept.
+  void release_scratch();
   // One line per operator, indented by depth, for `explain`.
   virtual void describe(int depth, std::string* out) const = 0;
 

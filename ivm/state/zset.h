@@ -56,6 +56,11 @@ class ZSet {
   }
   // Removes every row; keeps the arrays' capacity unless it has grown large.
   void clear();
+  // Removes every row and frees the arrays.
+  void release() {
+    std::vector<Value>().swap(values_);
+    std::vector<int64_t>().swap(weights_);
+  }
   // Keeps only rows [0, n).
   void truncate(size_t n) {
     values_.resize(n * static_cast<size_t>(width_));

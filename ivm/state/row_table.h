@@ -61,7 +61,10 @@ class RowTable {
   uint32_t hash_of(const Value* row) const { return hash32(hash_values(row, width_)); }
   uint32_t find(const Value* row) const { return find(row, hash_of(row)); }
   uint32_t find(const Value* row, uint32_t h) const {
-    return index_.find(h, [&](uint32_t id) { return values_identical(values(id), row, width_); });
+    return index_.find(h, [&](uint32_t id) {
+      prefetch_tail(id);
+      return values_identical(values(id), row, width_);
+    });
   }
   // Starts loading what a lookup of hash h, or row `id`, reads first.
   void prefetch_slot(uint32_t h) const { index_.prefetch(h); }
@@ -70,7 +73,10 @@ class RowTable {
   }
   template <class Eq>
   uint32_t find_if(uint32_t h, Eq&& eq) const {
-    return index_.find(h, [&](uint32_t id) { return eq(values(id)); });
+    return index_.find(h, [&](uint32_t id) {
+      prefetch_tail(id);
+      return eq(values(id));
+    });
   }
 
   // Adds a copy of `row` under hash h. REQUIRES: no row equal under the
@@ -155,6 +161,11 @@ class RowTable {
   static constexpr uint32_t kChunkRows = 1u << kShift;
   static constexpr uint32_t kMask = kChunkRows - 1;
 
+  // A record may straddle two cache lines: load the second while the first
+  // is compared.
+  void prefetch_tail(uint32_t id) const {
+    if (record_ > 64) __builtin_prefetch(record(id) + record_ - 1);
+  }
   unsigned char* record(uint32_t id) const {
     return chunks_[id >> kShift].data + static_cast<size_t>(id & kMask) * record_;
   }

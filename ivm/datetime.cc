@@ -89,12 +89,12 @@ Status bad(const char* type, std::string_view text) {
 // Applies " BC" (year y BC is astronomical year 1 - y) and validates the day.
 bool finish_date(std::string_view rest, int64_t* y, unsigned m, unsigned d, std::string_view* after) {
   rest = trim(rest);
+  if (*y == 0) return false;  // there is no year 0 (1 BC is astronomical year 0)
   if (rest.size() >= 2 && iequals(rest.substr(rest.size() - 2), "BC")) {
-    if (*y == 0) return false;
     *y = 1 - *y;
     rest = trim(rest.substr(0, rest.size() - 2));
   }
-  if (*y == 0 || d > month_days(*y, m)) return false;
+  if (d > month_days(*y, m)) return false;
   *after = rest;
   return true;
 }

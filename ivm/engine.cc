@@ -440,7 +440,7 @@ Result<std::vector<ViewDelta>> Engine::apply(const Batch& batch) {
   // its net effect: no view evaluates a row that the batch never committed.
   if (multi) {
     for (size_t t = 0; t < im.inputs.size(); ++t) {
-      if (im.inputs[t].rows != nullptr) im.deltas[t].consolidate();
+      if (im.inputs[t].rows != nullptr) im.deltas[t].consolidate_exact();
     }
   }
   // 3. Advance the views.

@@ -1,5 +1,6 @@
 #include "ivm/row.h"
 
+#include <cmath>
 #include <unordered_set>
 
 namespace rindle::ivm {
@@ -8,6 +9,27 @@ bool rows_identical(const Row& a, const Row& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (!identical(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+int compare_form(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return a.type() < b.type() ? -1 : 1;
+  if (a.type() == Type::kNumeric) {
+    int c = a.as_bytes().compare(b.as_bytes());
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if (a.type() == Type::kFloat64) {
+    bool x = std::signbit(a.as_float64()), y = std::signbit(b.as_float64());
+    return x == y ? 0 : (x ? -1 : 1);
+  }
+  return 0;
+}
+
+bool rows_exact(const Row& a, const Row& b) {
+  if (!rows_identical(a, b)) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (compare_form(a[i], b[i]) != 0) return false;
   }
   return true;
 }
@@ -42,13 +64,16 @@ size_t row_heap_bytes(const Row& r) {
   return n;
 }
 
-void consolidate(Delta& delta) {
+namespace {
+
+template <bool (*Same)(const Row&, const Row&)>
+void consolidate_with(Delta& delta) {
   if (delta.size() <= 1) {
     if (delta.size() == 1 && delta[0].weight == 0) delta.clear();
     return;
   }
   if (delta.size() == 2) {  // the common update shape: -old +new
-    if (rows_identical(delta[0].row, delta[1].row)) {
+    if (Same(delta[0].row, delta[1].row)) {
       delta[0].weight += delta[1].weight;
       delta.pop_back();
       if (delta[0].weight == 0) delta.clear();
@@ -62,7 +87,7 @@ void consolidate(Delta& delta) {
   };
   struct SlotEq {
     const Delta* d;
-    bool operator()(size_t a, size_t b) const { return rows_identical((*d)[a].row, (*d)[b].row); }
+    bool operator()(size_t a, size_t b) const { return Same((*d)[a].row, (*d)[b].row); }
   };
   std::unordered_set<size_t, SlotHash, SlotEq> seen(delta.size() * 2, SlotHash{&delta}, SlotEq{&delta});
   size_t out = 0;
@@ -86,5 +111,10 @@ void consolidate(Delta& delta) {
   }
   delta.resize(keep);
 }
+
+}  // namespace
+
+void consolidate(Delta& delta) { consolidate_with<rows_identical>(delta); }
+void consolidate_exact(Delta& delta) { consolidate_with<rows_exact>(delta); }
 
 }  // namespace rindle::ivm

@@ -44,41 +44,65 @@ size_t utf8_char_len(std::string_view s, size_t i) {
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
-// LIKE matching on UTF-8 characters; '\' escapes the next pattern character.
-bool like_match(std::string_view s, std::string_view p, bool ci) {
-  size_t si = 0, pi = 0;
-  size_t star_p = std::string_view::npos, star_s = 0;
-  auto eq = [&](char a, char b) { return ci ? ascii_lower(a) == ascii_lower(b) : a == b; };
-  while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
-      star_p = pi++;
-      star_s = si;
-      continue;
-    }
-    if (pi < p.size() && p[pi] == '_') {
-      si += utf8_char_len(s, si);
+// LIKE matching, PostgreSQL's MatchText (like_match.c) step for step, so that
+// it raises "LIKE pattern must not end with escape character" exactly when
+// PostgreSQL does: literal bytes compare byte-wise, '_' takes one UTF-8
+// character, '\' escapes the next pattern byte. kAbort ends the search early
+// (no later text position can match), which keeps it polynomial.
+enum class Like { kFalse, kTrue, kAbort, kError };
+
+Like like_match(std::string_view t, std::string_view p, bool ci, int depth) {
+  auto get = [&](char c) { return ci ? ascii_lower(c) : c; };
+  if (p.size() == 1 && p[0] == '%') return Like::kTrue;
+  if (depth > 10000) return Like::kError;  // PostgreSQL would exceed its stack depth limit too
+  size_t ti = 0, pi = 0;
+  while (ti < t.size() && pi < p.size()) {
+    if (p[pi] == '\\') {
+      ++pi;
+      if (pi >= p.size()) return Like::kError;
+      if (get(p[pi]) != get(t[ti])) return Like::kFalse;
+    } else if (p[pi] == '%') {
+      ++pi;
+      while (pi < p.size()) {
+        if (p[pi] == '%') {
+          ++pi;
+        } else if (p[pi] == '_') {
+          if (ti >= t.size()) return Like::kAbort;
+          ti += utf8_char_len(t, ti);
+          ++pi;
+        } else {
+          break;
+        }
+      }
+      if (pi >= p.size()) return Like::kTrue;
+      char first;
+      if (p[pi] == '\\') {
+        if (pi + 1 >= p.size()) return Like::kError;
+        first = get(p[pi + 1]);
+      } else {
+        first = get(p[pi]);
+      }
+      while (ti < t.size()) {
+        if (get(t[ti]) == first) {
+          Like m = like_match(t.substr(ti), p.substr(pi), ci, depth + 1);
+          if (m != Like::kFalse) return m;  // true, abort or error
+        }
+        ti += utf8_char_len(t, ti);
+      }
+      return Like::kAbort;
+    } else if (p[pi] == '_') {
+      ti += utf8_char_len(t, ti);
       ++pi;
       continue;
+    } else if (get(p[pi]) != get(t[ti])) {
+      return Like::kFalse;
     }
-    if (pi < p.size()) {
-      size_t lit = pi;
-      if (p[pi] == '\\' && pi + 1 < p.size()) lit = pi + 1;
-      size_t n = utf8_char_len(p, lit);
-      bool match = si + n <= s.size();
-      for (size_t k = 0; match && k < n; ++k) match = eq(s[si + k], p[lit + k]);
-      if (match) {
-        si += n;
-        pi = lit + n;
-        continue;
-      }
-    }
-    if (star_p == std::string_view::npos) return false;
-    pi = star_p + 1;
-    star_s += utf8_char_len(s, star_s);
-    si = star_s;
+    ++ti;
+    ++pi;
   }
+  if (ti < t.size()) return Like::kFalse;
   while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
+  return pi >= p.size() ? Like::kTrue : Like::kAbort;
 }
 
 Result<Value> int_arith(ArithOp op, int64_t a, int64_t b) {
@@ -112,7 +136,7 @@ Result<Value> float_arith(ArithOp op, double a, double b) {
     case ArithOp::kSub: r = a - b; break;
     case ArithOp::kMul: r = a * b; break;
     case ArithOp::kDiv:
-      if (b == 0) return div_zero();
+      if (b == 0 && !std::isnan(a)) return div_zero();  // NaN / 0 is NaN in PostgreSQL
       r = a / b;
       break;
     case ArithOp::kMod:
@@ -120,6 +144,11 @@ Result<Value> float_arith(ArithOp op, double a, double b) {
   }
   if (std::isinf(r) && !std::isinf(a) && !std::isinf(b)) {
     return Status(Code::kDataError, "value out of range: overflow");
+  }
+  // PostgreSQL's float8mul/float8div: a zero result from non-zero finite inputs is an underflow.
+  if (r == 0 && ((op == ArithOp::kMul && a != 0 && b != 0 && !std::isinf(a) && !std::isinf(b)) ||
+                 (op == ArithOp::kDiv && a != 0 && !std::isinf(b)))) {
+    return Status(Code::kDataError, "value out of range: underflow");
   }
   return Value::float64(r);
 }
@@ -180,13 +209,19 @@ Result<Value> sql_arith(ArithOp op, const Value& a, const Value& b) {
   RINDLE_ASSIGN_OR_RETURN(Type rt, sql_arith_type(op, ta, tb));
   switch (rt) {
     case Type::kInt64:
-      if (ta == Type::kDate) return Value::int64(a.as_int64() - b.as_int64());  // date - date
+      if (ta == Type::kDate) {  // date - date
+        auto infinite = [](int64_t d) { return d == std::numeric_limits<int32_t>::max() || d == std::numeric_limits<int32_t>::min(); };
+        if (infinite(a.as_int64()) || infinite(b.as_int64())) return Status(Code::kDataError, "cannot subtract infinite dates");
+        return Value::int64(a.as_int64() - b.as_int64());
+      }
       return int_arith(op, a.as_int64(), b.as_int64());
     case Type::kFloat64: return float_arith(op, as_double(a), as_double(b));
     case Type::kNumeric: return numeric_arith(op, as_numeric(a), as_numeric(b));
     case Type::kDate: {
       int64_t d = ta == Type::kDate ? a.as_int64() : b.as_int64();
       int64_t n = ta == Type::kDate ? b.as_int64() : a.as_int64();
+      // +-infinity stays infinite (PostgreSQL's date_pli / date_mii).
+      if (d == std::numeric_limits<int32_t>::max() || d == std::numeric_limits<int32_t>::min()) return Value::date(static_cast<int32_t>(d));
       int64_t r = op == ArithOp::kAdd ? d + n : d - n;
       if (r <= std::numeric_limits<int32_t>::min() || r >= std::numeric_limits<int32_t>::max()) {
         return Status(Code::kDataError, "date out of range");
@@ -212,7 +247,11 @@ Result<Value> sql_negate(const Value& a) {
 
 Result<Value> sql_concat(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return Value::null();
-  auto text = [](const Value& v) { return is_string_like(v.type()) ? std::string(v.as_bytes()) : to_text(v); };
+  // PostgreSQL's anytextcat is `$1::text || $2`: a boolean concatenates as true/false.
+  auto text = [](const Value& v) {
+    if (v.type() == Type::kBool) return std::string(v.as_bool() ? "true" : "false");
+    return is_string_like(v.type()) ? std::string(v.as_bytes()) : to_text(v);
+  };
   return Value::text(text(a) + text(b));
 }
 
@@ -237,7 +276,9 @@ Value sql_not(const Value& a) {
 
 Result<Value> sql_like(const Value& text, const Value& pattern, bool case_insensitive) {
   if (text.is_null() || pattern.is_null()) return Value::null();
-  return Value::boolean(like_match(text.as_bytes(), pattern.as_bytes(), case_insensitive));
+  Like m = like_match(text.as_bytes(), pattern.as_bytes(), case_insensitive, 0);
+  if (m == Like::kError) return Status(Code::kDataError, "LIKE pattern must not end with escape character");
+  return Value::boolean(m == Like::kTrue);
 }
 
 Result<Type> sql_call_type(std::string_view name, const std::vector<Type>& args) {
@@ -265,6 +306,13 @@ Result<Type> sql_call_type(std::string_view name, const std::vector<Type>& args)
     RINDLE_RETURN_IF_ERROR(arity(1, 1));
     if (args[0] != Type::kNull && !is_numeric_type(args[0])) return wrong(args[0]);
     return args[0] == Type::kNull ? Type::kFloat64 : args[0];
+  }
+  if (name == "int2" || name == "int4") {
+    RINDLE_RETURN_IF_ERROR(arity(1, 1));
+    Type a = args[0];
+    bool ok = a == Type::kNull || is_numeric_type(a) || a == Type::kText || (a == Type::kBool && name == "int4");
+    if (!ok) return wrong(a);
+    return Type::kInt64;
   }
   if (name == "round") {
     RINDLE_RETURN_IF_ERROR(arity(1, 2));
@@ -331,6 +379,49 @@ Result<Value> sql_call(std::string_view name, const std::vector<Value>& args) {
     std::string s(a.as_bytes());
     for (char& c : s) c = name == "lower" ? ascii_lower(c) : ascii_upper(c);
     return Value::text(s);
+  }
+  if (name == "int2" || name == "int4") {
+    // PostgreSQL's casts to smallint/integer, with their messages.
+    const bool small = name == "int2";
+    const char* type = small ? "smallint" : "integer";
+    const int64_t lo = small ? -32768 : -2147483648LL, hi = small ? 32767 : 2147483647LL;
+    const Status out_of_range(Code::kDataError, std::string(type) + " out of range");
+    int64_t i = 0;
+    switch (a.type()) {
+      case Type::kInt64: i = a.as_int64(); break;
+      case Type::kBool: i = a.as_bool() ? 1 : 0; break;
+      case Type::kFloat64: {
+        double d = std::nearbyint(a.as_float64());
+        if (std::isnan(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) return out_of_range;
+        i = static_cast<int64_t>(d);
+        break;
+      }
+      case Type::kNumeric: {
+        if (a.as_bytes() == "NaN") return Status(Code::kDataError, std::string("cannot convert NaN to ") + type);
+        Result<int64_t> r = numeric_to_int64(a.as_bytes());
+        if (!r.ok()) return out_of_range;
+        i = *r;
+        break;
+      }
+      case Type::kText: {
+        std::string_view t = a.as_bytes();
+        Result<Value> r = from_text(Type::kInt64, t);
+        if (!r.ok()) {
+          bool range = r.status().message().find("out of range") != std::string::npos;
+          return Status(Code::kDataError, range ? "value \"" + std::string(t) + "\" is out of range for type " + type
+                                                : std::string("invalid input syntax for type ") + type + ": \"" +
+                                                      std::string(t) + "\"");
+        }
+        i = r->as_int64();
+        if (i < lo || i > hi) {
+          return Status(Code::kDataError, "value \"" + std::string(t) + "\" is out of range for type " + type);
+        }
+        break;
+      }
+      default: return type_error(std::string("cannot cast type ") + type_name(a.type()) + " to " + type);
+    }
+    if (i < lo || i > hi) return out_of_range;
+    return Value::int64(i);
   }
   if (name == "length") {
     return Value::int64(a.type() == Type::kBytea ? static_cast<int64_t>(a.as_bytes().size()) : utf8_length(a.as_bytes()));

@@ -23,10 +23,13 @@ Result<Value> sql_compare(CmpOp op, const Value& a, const Value& b);
 // a <op> b for int64 (overflow -> kDataError "bigint out of range"), float64,
 // numeric (exact), mixed int/numeric (numeric), any/float (float); date + int,
 // date - int (date), date - date (int), timestamp +/- nothing else.
-// Integer division truncates toward zero; x / 0 and x % 0 -> kDataError "division by zero".
+// Integer division truncates toward zero; x / 0 and x % 0 -> kDataError "division by zero"
+// (but float NaN / 0 is NaN); float results that overflow to infinity or, for * and /,
+// underflow to zero from non-zero inputs are kDataError, as in PostgreSQL.
 Result<Value> sql_arith(ArithOp op, const Value& a, const Value& b);
 Result<Value> sql_negate(const Value& a);        // -a, overflow checked
-Result<Value> sql_concat(const Value& a, const Value& b);  // text || text (NULL if either NULL)
+// text || value: other types through their text cast (true -> "true"); NULL if either is NULL.
+Result<Value> sql_concat(const Value& a, const Value& b);
 
 // Three-valued AND / OR / NOT over boolean Values (or NULL).
 Value sql_and(const Value& a, const Value& b);
@@ -34,10 +37,17 @@ Value sql_or(const Value& a, const Value& b);
 Value sql_not(const Value& a);
 
 // text [NOT] LIKE pattern ('%', '_', '\' escapes); ILIKE folds ASCII case.
+// A pattern ending in a lone '\' is kDataError when PostgreSQL's matcher
+// reaches it ("LIKE pattern must not end with escape character").
 Result<Value> sql_like(const Value& text, const Value& pattern, bool case_insensitive);
 
 // Functions by lower-case name: lower, upper, length (chars of UTF-8 text,
-// bytes of bytea), abs, coalesce, nullif, greatest, least, round(x[, s]).
+// bytes of bytea), abs, coalesce, nullif, greatest, least, round(x[, s]),
+// int2(x) and int4(x): PostgreSQL's casts to smallint/integer, as bigint
+// values — from bigint (range-checked: "integer out of range"), numeric
+// (rounded half away from zero; "cannot convert NaN to integer"), double
+// (rounded half to even), text (int4in: "invalid input syntax for type
+// integer"), boolean (int4 only). Also range-checks 16/32-bit arithmetic.
 // kNotFound for other names; kTypeMismatch for wrong argument types/arity.
 Result<Value> sql_call(std::string_view name, const std::vector<Value>& args);
 // The result type of sql_call for these argument types (kNull args mean NULL literal).

@@ -16,7 +16,7 @@ View::View(ViewId id, std::string name, Plan plan)
     : id_(id),
       plan_(std::move(plan)),
       out_(plan_.layout.size()),
-      bag_(plan_.layout.size()),
+      bag_(plan_.layout.size(), /*exact=*/true),
       sorted_(plan_.layout.size() > 0 ? plan_.layout.size() : 1, &plan_.sort, column_types(plan_.layout)) {
   info_.name = std::move(name);
   for (int i = 0; i < plan_.visible_width; ++i) {
@@ -42,7 +42,7 @@ void View::step(StepContext& ctx, ViewDelta* delta) {
     status_ = s;
     return;
   }
-  out_.consolidate();
+  out_.consolidate_exact();  // an update from 1.5 to 1.50 is a change of the view
   if (out_.empty()) return;
   if (plan_.ordered) present_ordered(delta);
   else present(delta);

@@ -47,7 +47,7 @@ class View {
   Plan plan_;
   Status status_;
   ZSet out_;             // scratch: the root's delta
-  RowBag bag_;           // unordered views: row -> count
+  RowBag bag_;           // unordered views: row (by exact form) -> count
   OrderedRows sorted_;   // ordered views: rows in order
   // Scratch for pair_updates.
   std::vector<size_t> deletes_;

@@ -11,6 +11,9 @@ PACKAGES=(
   # daemon, replication, sinks
   libpq-dev libpqxx-dev libyaml-cpp-dev libspdlog-dev libpg-query-dev nlohmann-json3-dev
   libhiredis-dev libcurl4-openssl-dev libsystemd-dev prometheus-cpp-dev libssl-dev
+  libcivetweb-dev
+  # Debian package of rindled (cpack -G DEB: dpkg-shlibdeps, dpkg-deb)
+  dpkg-dev
   # WebAssembly build of the engine, browser tests of the playground
   emscripten chromium
   # real components the tests start on loopback
@@ -44,3 +47,6 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "deps: installing nodejs npm"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
+
+# npm packages of the wasm package's and the playground's tests (npm ci, when stale).
+"$(dirname "$0")/npm_deps.sh"

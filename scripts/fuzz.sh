@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${FUZZ_SECONDS:-60}
+# Every library is instrumented too (coverage + sanitizers), not only the fuzz targets.
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DRINDLE_FUZZ=ON -DRINDLE_ENGINE_ONLY=ON -DRINDLE_BENCH=OFF >/dev/null
+  -DRINDLE_FUZZ=ON -DRINDLE_ENGINE_ONLY=OFF -DRINDLE_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 cmake --build build/fuzz -j "$(nproc)" --target $(ls fuzz/corpus | sed 's/^/fuzz_/')
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=($(ls fuzz/corpus))

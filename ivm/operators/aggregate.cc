@@ -254,7 +254,9 @@ Status AggregateOp::step(StepContext& ctx, ZSet* out) {
         if (!final_value(specs_[i], st[i], &now_[i], &error)) return error;
       }
     }
-    if (g.emitted && exists && values_identical(was, now_.data(), static_cast<int>(nspecs))) continue;
+    // A result that changes only its form (avg 1.70000000000000000000 ->
+    // 1.7000000000000000) is a change: a fresh query shows the new form.
+    if (g.emitted && exists && values_exact(was, now_.data(), static_cast<int>(nspecs))) continue;
     ++wc.rows_touched;
     if (g.emitted) emit(out, id, was, -1);
     if (exists) emit(out, id, now_.data(), 1);

@@ -13,10 +13,10 @@ Status DistinctOp::step(StepContext& ctx, ZSet* out) {
   for (size_t i = 0; i < in.size(); ++i) {
     ++ctx.counters->rows_touched;
     ++ctx.counters->index_probes;
-    int64_t before = counts_.add(in.row(i), in.weight(i));
+    // A row leaving retracts the form that was emitted (1.5 may leave as 1.50).
+    int64_t before = counts_.add(in.row(i), in.weight(i), [&](const Value* shown) { out->push(shown, -1); });
     int64_t after = before + in.weight(i);
     if (before <= 0 && after > 0) out->push_moved(in.row(i), 1);
-    else if (before > 0 && after <= 0) out->push_moved(in.row(i), -1);
   }
   return Status::Ok();
 }

@@ -1,7 +1,8 @@
 // The total order of an ordered view: the ORDER BY keys, then every column
 // left to right ascending (NULLs last) as a tie-break, so the order of rows
 // is deterministic and identical rows are the only ones that tie. The
-// reference evaluator orders the same way.
+// reference evaluator orders the same way. (Last, rows_exact() forms break
+// the remaining ties, so that 1.5 and 1.50 stay distinct rows.)
 #pragma once
 
 #include <vector>
@@ -38,6 +39,12 @@ struct SortSpec {
     }
     for (int i = 0; i < tiebreak_width; ++i) {
       int c = sort_compare_fast(a[i], b[i], false, false);
+      if (c != 0) return c;
+    }
+    // Rows equal in value but shown differently (1.5 / 1.50, 0 / -0) are
+    // still different rows of the view: order them by their form.
+    for (int i = 0; i < tiebreak_width; ++i) {
+      int c = compare_form(a[i], b[i]);
       if (c != 0) return c;
     }
     return 0;

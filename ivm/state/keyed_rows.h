@@ -19,7 +19,9 @@ class KeyedRows {
  public:
   static constexpr uint32_t kNone = HashSlots::kNone;
 
-  KeyedRows(int key_width, int row_width) : keys_(key_width), rows_(row_width) {}
+  // Rows equal in value but not in form (1.5, 1.50) are kept apart, so an
+  // update of the form reaches the join's output.
+  KeyedRows(int key_width, int row_width) : keys_(key_width), rows_(row_width, /*exact=*/true) {}
 
   // Adds `weight` copies of `row` under `key` (negative removes; a row whose
   // count reaches 0 is erased, and so is a key left without rows). Returns

@@ -40,8 +40,10 @@ class RowTable {
  public:
   static constexpr uint32_t kNone = HashSlots::kNone;
 
-  explicit RowTable(int width)
-      : width_(width), record_(sizeof(Header) + static_cast<size_t>(width) * sizeof(Value)) {}
+  // exact: rows are found only by values_exact (1.5 and 1.50 are different
+  // rows), not by values_identical.
+  explicit RowTable(int width, bool exact = false)
+      : width_(width), exact_(exact), record_(sizeof(Header) + static_cast<size_t>(width) * sizeof(Value)) {}
   ~RowTable() { clear(); }
   RowTable(RowTable&& o) noexcept { take(o); }
   RowTable& operator=(RowTable&& o) noexcept {
@@ -63,7 +65,7 @@ class RowTable {
   uint32_t find(const Value* row, uint32_t h) const {
     return index_.find(h, [&](uint32_t id) {
       prefetch_tail(id);
-      return values_identical(values(id), row, width_);
+      return values_same(values(id), row, width_, exact_);
     });
   }
   // Starts loading what a lookup of hash h, or row `id`, reads first.
@@ -205,6 +207,7 @@ class RowTable {
   }
   void take(RowTable& o) {
     width_ = o.width_;
+    exact_ = o.exact_;
     record_ = o.record_;
     chunks_ = std::move(o.chunks_);
     free_ = std::move(o.free_);
@@ -219,6 +222,7 @@ class RowTable {
   }
 
   int width_ = 0;
+  bool exact_ = false;
   size_t record_ = 0;
   std::vector<Chunk> chunks_;
   std::vector<uint32_t> free_;
@@ -230,11 +234,17 @@ class RowTable {
 // A multiset of rows: row -> count (> 0).
 class RowBag {
  public:
-  explicit RowBag(int width) : t_(width) {}
+  explicit RowBag(int width, bool exact = false) : t_(width, exact) {}
   int width() const { return t_.width(); }
   // Adds `weight` copies (negative removes; a count reaching <= 0 removes the
   // row). Returns the count before.
   int64_t add(const Value* row, int64_t weight) {
+    return add(row, weight, [](const Value*) {});
+  }
+  // The same; before a row is removed, calls on_erase(stored row) (the form
+  // that was first added, which may differ from `row`: 1.5 and 1.50).
+  template <class F>
+  int64_t add(const Value* row, int64_t weight, F&& on_erase) {
     uint32_t h = t_.hash_of(row);
     uint32_t id = t_.find(row, h);
     if (id == RowTable<int64_t>::kNone) {
@@ -242,8 +252,12 @@ class RowBag {
       return 0;
     }
     int64_t before = t_.payload(id);
-    if (before + weight <= 0) t_.erase(id);
-    else t_.payload(id) = before + weight;
+    if (before + weight <= 0) {
+      on_erase(static_cast<const Value*>(t_.row(id)));
+      t_.erase(id);
+    } else {
+      t_.payload(id) = before + weight;
+    }
     return before;
   }
   int64_t count(const Value* row) const {

@@ -53,7 +53,7 @@ void ZSet::clear() {
   }
 }
 
-void ZSet::consolidate() {
+void ZSet::consolidate_by(bool exact) {
   const size_t n = size();
   if (n == 0) return;
   size_t out = 0;
@@ -68,7 +68,7 @@ void ZSet::consolidate() {
     // Few rows: compare pairwise.
     for (size_t i = 0; i < n; ++i) {
       size_t j = 0;
-      while (j < out && !values_identical(row(j), row(i), width_)) ++j;
+      while (j < out && !values_same(row(j), row(i), width_, exact)) ++j;
       if (j < out) {
         weights_[j] += weights_[i];
       } else {
@@ -82,7 +82,7 @@ void ZSet::consolidate() {
     for (size_t i = 0; i < n; ++i) {
       uint32_t h = hash32(hash_values(row(i), width_));
       const Value* r = row(i);
-      uint32_t j = seen.find(h, [&](uint32_t id) { return values_identical(row(id), r, width_); });
+      uint32_t j = seen.find(h, [&](uint32_t id) { return values_same(row(id), r, width_, exact); });
       if (j != HashSlots::kNone) {
         weights_[j] += weights_[i];
         continue;

@@ -69,11 +69,17 @@ class ZSet {
 
   // Merges identical rows (summing weights) and drops rows of weight 0. The
   // surviving rows keep the order of their first appearance.
-  void consolidate();
+  void consolidate() { consolidate_by(false); }
+  // The same, merging only rows that are also shown alike (values_exact):
+  // for source tables' deltas and a view's output, where an update from 1.5
+  // to 1.50 must not vanish.
+  void consolidate_exact() { consolidate_by(true); }
 
   Row to_row(size_t i) const { return Row(row(i), row(i) + width_); }
 
  private:
+  void consolidate_by(bool exact);
+
   int width_;
   std::vector<Value> values_;
   std::vector<int64_t> weights_;
@@ -85,6 +91,17 @@ inline bool values_identical(const Value* a, const Value* b, int n) {
     if (!identical(a[i], b[i])) return false;
   }
   return true;
+}
+// identical() and shown alike (same_form: 1.5 is not 1.50, 0 is not -0) on
+// n values; hash_values is consistent with it too.
+inline bool values_exact(const Value* a, const Value* b, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (!identical(a[i], b[i]) || !same_form(a[i], b[i])) return false;
+  }
+  return true;
+}
+inline bool values_same(const Value* a, const Value* b, int n, bool exact) {
+  return exact ? values_exact(a, b, n) : values_identical(a, b, n);
 }
 uint64_t hash_values(const Value* v, int n);
 // hash_values of the row projected to the columns `cols`.

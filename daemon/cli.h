@@ -1,0 +1,29 @@
+// rindled's command line.
+//
+//   rindled check FILE                 validate the config and every view's SQL
+//   rindled --config FILE --print-config   the effective config (defaults filled, secrets redacted)
+//   rindled --print-config-reference   the configuration reference (Markdown)
+//   rindled --version | --help
+//
+// Exit codes: 0 success; 1 the config (or anything the command checks) has
+// errors; 2 the command line is wrong.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rindle::daemon {
+
+enum class CommandKind : unsigned char { kHelp, kVersion, kCheck, kPrintConfig, kPrintReference };
+
+struct Command {
+  CommandKind kind = CommandKind::kHelp;
+  std::string config_file;
+  std::string error;  // non-empty: a usage error (exit 2)
+};
+
+Command parse_command_line(const std::vector<std::string>& args);  // args without argv[0]
+std::string help_text();
+std::string version_text();
+
+}  // namespace rindle::daemon

@@ -1,0 +1,1 @@
+SELECT DISTINCT status, CASE WHEN qty > 1 THEN 'many' ELSE coalesce(note, '-') END AS c, nullif(qty, 0)::text AS q FROM orders WHERE created BETWEEN '2024-01-01' AND $1 AND note LIKE 'a%' AND id IN (1, 2, -3)

@@ -1,0 +1,1 @@
+SELECT customer_id, count(*) AS n, sum(amount) AS s, avg(qty) AS a, min(note) AS m FROM orders GROUP BY customer_id HAVING count(*) > 1 ORDER BY s DESC LIMIT 5

@@ -1,0 +1,1 @@
+SELECT o.id, c.name, o.amount * 2 AS dbl FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.amount > 10

@@ -1,0 +1,1 @@
+SELECT id, -1, row_number() OVER (), now(), t::date FROM kinds k LEFT JOIN orders o USING (id) WHERE tz > '2024-01-01' FOR UPDATE

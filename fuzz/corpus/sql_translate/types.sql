@@ -1,0 +1,1 @@
+select id, b, i2 + i2 as s, i8 / 2 as d, f8 * 2 as f, n % 3 as m, t || v as tv, by, d + 1 as dd, ts, u, j, jb from kinds where u = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' order by 2 nulls first, 1 offset 1

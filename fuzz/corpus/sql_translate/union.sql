@@ -1,0 +1,1 @@
+SELECT a, x FROM pairs UNION ALL SELECT id, status FROM orders UNION ALL SELECT 1, NULL FROM customers

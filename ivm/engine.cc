@@ -93,7 +93,11 @@ struct Pending {
 struct Engine::Impl {
   EngineOptions options;
   std::vector<std::unique_ptr<TableStore>> tables;  // by table id; null once dropped
-  std::vector<std::unique_ptr<View>> views;         // by view id; null once dropped
+  // Live views in id order. Ids are never reused (a stale id stays unknown),
+  // and a dropped view leaves nothing behind: a create/drop loop keeps the
+  // engine's memory flat.
+  std::vector<std::unique_ptr<View>> views;
+  ViewId next_view_id = 0;
   WorkCounters counters;
   // Scratch reused by every apply().
   std::vector<ZSet> deltas;          // per table
@@ -109,7 +113,16 @@ struct Engine::Impl {
     }
     return -1;
   }
-  View* view(ViewId id) const { return id < views.size() ? views[id].get() : nullptr; }
+  // The position of view `id` in `views`, or views.size().
+  size_t view_pos(ViewId id) const {
+    auto it = std::lower_bound(views.begin(), views.end(), id,
+                               [](const std::unique_ptr<View>& v, ViewId x) { return v->id() < x; });
+    return it != views.end() && (*it)->id() == id ? static_cast<size_t>(it - views.begin()) : views.size();
+  }
+  View* view(ViewId id) const {
+    size_t pos = view_pos(id);
+    return pos < views.size() ? views[pos].get() : nullptr;
+  }
   PlanCatalog catalog() const {
     PlanCatalog c;
     for (const auto& t : tables) c.tables.push_back(t ? &t->schema() : nullptr);
@@ -309,7 +322,8 @@ Result<ViewId> Engine::add_view(std::string_view name, const Query& query, const
     }
     for (auto& [t, cols] : widen) impl_->tables[t]->set_stored_columns(cols);
   }
-  ViewId id = static_cast<ViewId>(impl_->views.size());
+  if (impl_->next_view_id == UINT32_MAX) return Status(Code::kUnsupported, "view ids exhausted");
+  ViewId id = impl_->next_view_id++;
   auto view = std::make_unique<View>(id, std::string(name), std::move(plan));
   // Hydrate: the whole of every table it reads, as insertions.
   impl_->hydrate(view.get(), view->plan().tables);
@@ -318,10 +332,10 @@ Result<ViewId> Engine::add_view(std::string_view name, const Query& query, const
 }
 
 Status Engine::drop_view(ViewId id) {
-  View* v = impl_->view(id);
-  if (v == nullptr) return Status(Code::kNotFound, "no view with id " + std::to_string(id));
-  std::vector<int> tables = v->plan().tables;
-  impl_->views[id].reset();
+  size_t pos = impl_->view_pos(id);
+  if (pos == impl_->views.size()) return Status(Code::kNotFound, "no view with id " + std::to_string(id));
+  std::vector<int> tables = impl_->views[pos]->plan().tables;
+  impl_->views.erase(impl_->views.begin() + static_cast<std::ptrdiff_t>(pos));
   if (impl_->options.columns == EngineOptions::Columns::kRead) {
     for (int t : tables) {
       if (!impl_->tables[t]) continue;

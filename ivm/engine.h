@@ -20,7 +20,9 @@
 //    zero: a fresh query would fail too) becomes failed: it reports the error
 //    in view_status() and produces no more deltas; other views are unaffected.
 //  * add_view() at any time starts the view equal to a fresh query; drop_view()
-//    frees its state. Neither touches other views.
+//    frees its state and leaves nothing behind (a create/drop loop keeps memory
+//    flat). View ids increase and are never reused: a dropped view's id stays
+//    unknown (kNotFound). Neither touches other views.
 //  * Cost: a change costs work proportional to the rows it affects in each
 //    view (index probes and touched rows are counted in counters()), not to
 //    table size.

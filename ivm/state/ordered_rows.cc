@@ -8,11 +8,8 @@
 namespace rindle::ivm {
 
 // Node memory: a header followed, in the same allocation, by its arrays.
-//   leaf slot s:   meta[s * ls_] = {count, key words...}, vals[s * width_]
+//   leaf entry i:  meta[i * ls_] = {count, key words...}, vals[i * width_]
 //   inner entry i: meta[i * is_] = {child, total, key words...}, keys[i * width_]
-// A leaf's entries fill slots [0, n) in no particular order; order[k] is the
-// slot of its k-th smallest entry ("position" k below). Inserting or erasing
-// moves one entry and shifts a few bytes of order[], not half the leaf.
 // Inner key i (i >= 1) is <= every row of child i (key 0 is unused).
 struct OrderedRows::Node {
   bool leaf;
@@ -22,9 +19,8 @@ struct OrderedRows::Leaf : Node {
   int cap;
   Leaf* prev;
   Leaf* next;
-  uint8_t* order;  // [cap]
-  Word* meta;      // [cap * ls_]
-  Value* vals;     // [cap * width]
+  Word* meta;   // [cap * ls_]
+  Value* vals;  // [cap * width]
 };
 struct OrderedRows::Inner : Node {
   Word* meta;   // [kFanout * is_]
@@ -32,6 +28,13 @@ struct OrderedRows::Inner : Node {
 };
 
 namespace {
+
+// Values hold no pointers to themselves, so they can be relocated as bytes.
+// After relocate(), slots of `src` not overwritten are stale copies: the
+// caller re-initializes them without destroying them.
+void relocate(Value* dst, const Value* src, size_t n) {
+  std::memmove(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(Value));
+}
 
 void move_values(Value* dst, Value* src, int width) {
   for (int i = 0; i < width; ++i) dst[i] = std::move(src[i]);
@@ -65,7 +68,7 @@ OrderedRows::OrderedRows(int width, const SortSpec* order, const std::vector<Typ
   ls_ = 1 + nk_;
   is_ = 2 + nk_;
   const int entry = static_cast<int>(sizeof(Word) * ls_ + sizeof(Value) * width);
-  leaf_cap_ = std::clamp(2048 / entry, 8, 128);
+  leaf_cap_ = std::clamp(1024 / entry, 8, 128);
 }
 
 OrderedRows::~OrderedRows() { clear(); }
@@ -157,21 +160,15 @@ void OrderedRows::clear() {
   bytes_ = 0;
 }
 
-size_t OrderedRows::leaf_size(int cap) const {
-  const size_t order = (static_cast<size_t>(cap) + 7) & ~size_t{7};
-  return sizeof(Leaf) + order + static_cast<size_t>(cap) * (sizeof(Word) * ls_ + sizeof(Value) * width_);
-}
-
 OrderedRows::Leaf* OrderedRows::new_leaf(int cap) {
-  size_t size = leaf_size(cap);
+  size_t size = sizeof(Leaf) + static_cast<size_t>(cap) * (sizeof(Word) * ls_ + sizeof(Value) * width_);
   void* mem = ::operator new(size);
   Leaf* l = new (mem) Leaf();
   l->leaf = true;
   l->n = 0;
   l->cap = cap;
   l->prev = l->next = nullptr;
-  l->order = reinterpret_cast<uint8_t*>(l + 1);
-  l->meta = reinterpret_cast<Word*>(l->order + ((static_cast<size_t>(cap) + 7) & ~size_t{7}));
+  l->meta = reinterpret_cast<Word*>(l + 1);
   l->vals = reinterpret_cast<Value*>(l->meta + static_cast<size_t>(cap) * ls_);
   for (int i = 0; i < cap * width_; ++i) new (&l->vals[i]) Value();
   bytes_ += size;
@@ -196,7 +193,7 @@ void OrderedRows::free_node(Node* n) {
     Leaf* l = static_cast<Leaf*>(n);
     for (int i = 0; i < l->n; ++i) bytes_ -= heap_of(l->vals + static_cast<size_t>(i) * width_, width_);
     for (int i = 0; i < l->cap * width_; ++i) l->vals[i].~Value();
-    bytes_ -= leaf_size(l->cap);
+    bytes_ -= sizeof(Leaf) + static_cast<size_t>(l->cap) * (sizeof(Word) * ls_ + sizeof(Value) * width_);
     l->~Leaf();
     ::operator delete(l);
   } else {
@@ -241,9 +238,8 @@ int OrderedRows::lower_bound_k(const Leaf* l, const Probe& p) const {
   const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    const size_t slot = l->order[mid];
-    int c = word_cmp<K>(l->meta + slot * s + 1, p.nk);
-    if (c == 0) c = cmp(l->vals + slot * w, p.row);
+    int c = word_cmp<K>(l->meta + mid * s + 1, p.nk);
+    if (c == 0) c = cmp(l->vals + mid * w, p.row);
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
@@ -271,7 +267,7 @@ int OrderedRows::leaf_lower_bound(const Leaf* l, const Probe& p) const {
   const size_t w = static_cast<size_t>(width_);
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (cmp(l->vals + l->order[mid] * w, p.row) < 0) lo = mid + 1;
+    if (cmp(l->vals + mid * w, p.row) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -296,9 +292,9 @@ int64_t OrderedRows::count(const Value* row) const {
   Probe p = probe(row);
   const Leaf* l = descend(p, nullptr, nullptr);
   int pos = leaf_lower_bound(l, p);
-  if (pos < l->n) {
-    const size_t slot = l->order[pos];
-    if (cmp(l->vals + slot * width_, l->meta + slot * ls_ + 1, p) == 0) return l->meta[slot * ls_].i;
+  if (pos < l->n &&
+      cmp(l->vals + static_cast<size_t>(pos) * width_, l->meta + static_cast<size_t>(pos) * ls_ + 1, p) == 0) {
+    return l->meta[static_cast<size_t>(pos) * ls_].i;
   }
   return 0;
 }
@@ -316,26 +312,27 @@ int64_t OrderedRows::rank(const Value* row) const {
   }
   const Leaf* l = static_cast<const Leaf*>(n);
   int pos = leaf_lower_bound(l, p);
-  for (int k = 0; k < pos; ++k) r += l->meta[static_cast<size_t>(l->order[k]) * ls_].i;
+  for (int k = 0; k < pos; ++k) r += l->meta[static_cast<size_t>(k) * ls_].i;
   return r;
 }
 
-const Value* OrderedRows::first() const {
-  return head_ == nullptr ? nullptr : head_->vals + static_cast<size_t>(head_->order[0]) * width_;
-}
+const Value* OrderedRows::first() const { return head_ == nullptr ? nullptr : head_->vals; }
 
 const Value* OrderedRows::last() const {
-  return tail_ == nullptr ? nullptr : tail_->vals + static_cast<size_t>(tail_->order[tail_->n - 1]) * width_;
+  return tail_ == nullptr ? nullptr : tail_->vals + static_cast<size_t>(tail_->n - 1) * width_;
 }
 
+// The cursor reads a leaf's count through the leaf's own stride: store it in
+// the cursor at creation (width_ holds the row width, the stride is derived
+// from the leaf layout: counts are the first word of each entry).
 const Value* OrderedRows::Cursor::row() const {
   const Leaf* l = static_cast<const Leaf*>(leaf_);
-  return l->vals + static_cast<size_t>(l->order[pos_]) * width_;
+  return l->vals + static_cast<size_t>(pos_) * width_;
 }
 
 int64_t OrderedRows::Cursor::count() const {
   const Leaf* l = static_cast<const Leaf*>(leaf_);
-  return l->meta[static_cast<size_t>(l->order[pos_]) * stride_].i;
+  return l->meta[static_cast<size_t>(pos_) * stride_].i;
 }
 
 void OrderedRows::Cursor::next() {
@@ -373,8 +370,8 @@ OrderedRows::Cursor OrderedRows::seek(int64_t rank, int64_t* skip) const {
   }
   const Leaf* l = static_cast<const Leaf*>(n);
   int pos = 0;
-  while (pos + 1 < l->n && rank >= l->meta[static_cast<size_t>(l->order[pos]) * ls_].i) {
-    rank -= l->meta[static_cast<size_t>(l->order[pos]) * ls_].i;
+  while (pos + 1 < l->n && rank >= l->meta[static_cast<size_t>(pos) * ls_].i) {
+    rank -= l->meta[static_cast<size_t>(pos) * ls_].i;
     ++pos;
   }
   c.leaf_ = l;
@@ -395,9 +392,8 @@ int64_t OrderedRows::add(const Value* row, int64_t weight) {
   int depth = 0;
   Leaf* leaf = descend(p, path, &depth);
   int pos = leaf_lower_bound(leaf, p);
-  const size_t slot = pos < leaf->n ? leaf->order[pos] : 0;
-  Word* m = leaf->meta + slot * ls_;
-  if (pos < leaf->n && cmp(leaf->vals + slot * width_, m + 1, p) == 0) {
+  Word* m = leaf->meta + static_cast<size_t>(pos) * ls_;
+  if (pos < leaf->n && cmp(leaf->vals + static_cast<size_t>(pos) * width_, m + 1, p) == 0) {
     int64_t before = m->i;
     int64_t delta = before + weight > 0 ? weight : -before;
     for (int d = 0; d < depth; ++d) path[d].node->meta[static_cast<size_t>(path[d].index) * is_ + 1].i += delta;
@@ -420,7 +416,6 @@ OrderedRows::Leaf* OrderedRows::grow_root_leaf(Leaf* leaf) {
   const size_t w = static_cast<size_t>(width_);
   for (int i = 0; i < leaf->n; ++i) move_values(bigger->vals + i * w, leaf->vals + i * w, width_);
   std::memcpy(bigger->meta, leaf->meta, static_cast<size_t>(leaf->n) * ls_ * sizeof(Word));
-  std::memcpy(bigger->order, leaf->order, static_cast<size_t>(leaf->n));
   bigger->n = leaf->n;
   leaf->n = 0;
   free_node(leaf);
@@ -432,15 +427,15 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int6
                               int depth) {
   const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
   auto place = [&](Leaf* l, int p) {
-    // The new entry takes slot n (which holds NULLs); position p is made in order[].
-    const size_t slot = static_cast<size_t>(l->n);
-    Value* dst = l->vals + slot * w;
-    for (int c = 0; c < width_; ++c) dst[c] = probe_row.row[c];
-    Word* m = l->meta + slot * s;
+    // Slot n holds NULLs (nothing to release); entries [p, n) move right as bytes.
+    const size_t moved = static_cast<size_t>(l->n - p);
+    Value* dst = l->vals + p * w;
+    relocate(dst + w, dst, moved * w);
+    Word* m = l->meta + p * s;
+    std::memmove(m + s, m, moved * s * sizeof(Word));
+    for (int c = 0; c < width_; ++c) new (&dst[c]) Value(probe_row.row[c]);  // over the stale copy
     m[0].i = weight;
     for (int k = 0; k < nk_; ++k) m[1 + k].u = probe_row.nk[k].u;
-    std::memmove(l->order + p + 1, l->order + p, static_cast<size_t>(l->n - p));
-    l->order[p] = static_cast<uint8_t>(slot);
     ++l->n;
   };
   if (leaf->n < leaf->cap) {
@@ -452,31 +447,13 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int6
     place(leaf, pos);
     return;
   }
-  // Split: positions [half, n) move to a new right neighbour (in order, into
-  // slots 0..), then the left's remaining entries are packed into slots [0, half).
+  // Split: the upper half moves to a new right neighbour.
   Leaf* right = new_leaf(leaf_cap_);
-  const int n = leaf->n;
-  const int half = n / 2;
-  bool moved_out[256] = {};
-  for (int k = half; k < n; ++k) {
-    const size_t from = leaf->order[k], to = static_cast<size_t>(k - half);
-    move_values(right->vals + to * w, leaf->vals + from * w, width_);
-    std::memcpy(right->meta + to * s, leaf->meta + from * s, s * sizeof(Word));
-    right->order[to] = static_cast<uint8_t>(to);
-    moved_out[from] = true;
-  }
-  right->n = n - half;
-  size_t free_slot = 0;
-  for (int k = 0; k < half; ++k) {
-    const size_t from = leaf->order[k];
-    if (from < static_cast<size_t>(half)) continue;
-    while (!moved_out[free_slot]) ++free_slot;  // a slot below half emptied by the move right
-    move_values(leaf->vals + free_slot * w, leaf->vals + from * w, width_);
-    std::memcpy(leaf->meta + free_slot * s, leaf->meta + from * s, s * sizeof(Word));
-    leaf->order[k] = static_cast<uint8_t>(free_slot);
-    moved_out[free_slot] = false;
-    ++free_slot;
-  }
+  const int half = leaf->n / 2;
+  const size_t moved = static_cast<size_t>(leaf->n - half);
+  for (size_t i = 0; i < moved; ++i) move_values(right->vals + i * w, leaf->vals + (half + i) * w, width_);
+  std::memcpy(right->meta, leaf->meta + half * s, moved * s * sizeof(Word));
+  right->n = static_cast<int>(moved);
   leaf->n = half;
   right->next = leaf->next;
   right->prev = leaf;
@@ -489,8 +466,7 @@ void OrderedRows::leaf_insert(Leaf*& leaf, int pos, const Probe& probe_row, int6
   else place(right, pos - half);
   int64_t right_total = 0;
   for (int i = 0; i < right->n; ++i) right_total += right->meta[i * s].i;
-  const size_t first = right->order[0];
-  insert_child(path, depth, leaf, right, right->vals + first * w, right->meta + first * s + 1, right_total);
+  insert_child(path, depth, leaf, right, right->vals, right->meta + 1, right_total);
 }
 
 void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* right, const Value* sep,
@@ -545,23 +521,15 @@ void OrderedRows::insert_child(PathStep* path, int depth, Node* left, Node* righ
 
 void OrderedRows::leaf_remove(Leaf* leaf, int pos, PathStep* path, int depth) {
   const size_t w = static_cast<size_t>(width_), s = static_cast<size_t>(ls_);
-  const size_t slot = leaf->order[pos];
-  const size_t last = static_cast<size_t>(leaf->n - 1);
-  Value* gone = leaf->vals + slot * w;
+  const size_t moved = static_cast<size_t>(leaf->n - pos - 1);
+  Value* gone = leaf->vals + pos * w;
   bytes_ -= heap_of(gone, width_);
-  for (int c = 0; c < width_; ++c) gone[c] = Value();
-  if (slot != last) {  // the last slot's entry fills the hole
-    move_values(gone, leaf->vals + last * w, width_);
-    std::memcpy(leaf->meta + slot * s, leaf->meta + last * s, s * sizeof(Word));
-    for (int k = 0; k < leaf->n; ++k) {
-      if (leaf->order[k] == last) {
-        leaf->order[k] = static_cast<uint8_t>(slot);
-        break;
-      }
-    }
-  }
-  std::memmove(leaf->order + pos, leaf->order + pos + 1, static_cast<size_t>(leaf->n - pos - 1));
+  for (int c = 0; c < width_; ++c) gone[c].~Value();
+  relocate(gone, gone + w, moved * w);
+  std::memmove(leaf->meta + pos * s, leaf->meta + (pos + 1) * s, moved * s * sizeof(Word));
   --leaf->n;
+  Value* last = leaf->vals + static_cast<size_t>(leaf->n) * w;
+  for (int c = 0; c < width_; ++c) new (&last[c]) Value();  // over the stale copy
   --distinct_;
   if (depth == 0) {
     if (leaf->n == 0) {
@@ -632,12 +600,8 @@ void OrderedRows::rebalance(PathStep* path, int depth, Node* node) {
     Leaf* l = static_cast<Leaf*>(ln);
     Leaf* r = static_cast<Leaf*>(rn);
     if (l->cap < r->n + l->n) return;  // (only the small root leaf has a smaller cap; not here)
-    for (int m = 0; m < r->n; ++m) {  // r's entries, in order, into l's next slots
-      const size_t from = r->order[m], to = static_cast<size_t>(l->n + m);
-      move_values(l->vals + to * w, r->vals + from * w, width_);
-      std::memcpy(l->meta + to * s, r->meta + from * s, s * sizeof(Word));
-      l->order[to] = static_cast<uint8_t>(to);
-    }
+    for (int m = 0; m < r->n; ++m) move_values(l->vals + (l->n + m) * w, r->vals + m * w, width_);
+    std::memcpy(l->meta + l->n * s, r->meta, static_cast<size_t>(r->n) * s * sizeof(Word));
     l->n += r->n;
     r->n = 0;
     l->next = r->next;

@@ -7,9 +7,9 @@
 // copy number r" (seek) in O(log n). Leaves are linked for in-order scans.
 //
 // Rows are stored inline in the nodes (no allocation per row). Leaves hold up
-// to ~2 KB of rows in insertion order plus a byte array of their sorted
-// order, so an insert or erase moves one entry; a tree's first leaf starts
-// small and grows, so a small set (a group's values for min/max) costs little. Nodes that fall below a quarter full merge with
+// to ~1 KB of rows (an insert or erase shifts half a leaf on average); a
+// tree's first leaf starts small and grows, so a small set (a group's values
+// for min/max) costs little. Nodes that fall below a quarter full merge with
 // a neighbour, so the tree stays compact under any pattern of deletions.
 //
 // Normalized keys: when the leading columns of the order (up to two) are of
@@ -124,7 +124,6 @@ class OrderedRows {
   }
   Probe probe(const Value* row) const;
   void encode(const Value* row, Word* nk) const;
-  size_t leaf_size(int cap) const;
   Leaf* new_leaf(int cap);
   Inner* new_inner();
   void free_node(Node* n);

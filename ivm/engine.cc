@@ -153,7 +153,10 @@ struct Engine::Impl {
   // meets the small tables' state (a join emits about one row per row of the
   // chunk) instead of one small chunk meeting all of a large table's rows.
   void hydrate(View* only, std::vector<int> ids) {
-    std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return tables[a]->size() < tables[b]->size(); });
+    // (An insertion sort: a view reads a handful of tables.)
+    for (size_t i = 1; i < ids.size(); ++i) {
+      for (size_t j = i; j > 0 && tables[ids[j]]->size() < tables[ids[j - 1]]->size(); --j) std::swap(ids[j], ids[j - 1]);
+    }
     reset_inputs();
     for (int t : ids) {
       TableStore& store = *tables[t];

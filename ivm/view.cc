@@ -158,12 +158,24 @@ void View::present_ordered(ViewDelta* out) {
       changes.push_back(std::move(c));
     }
   }
-  std::stable_sort(changes.begin() + static_cast<std::ptrdiff_t>(first), changes.end(),
-                   [](const ViewChange& a, const ViewChange& b) {
-                     bool ad = a.kind == ChangeKind::kDelete, bd = b.kind == ChangeKind::kDelete;
-                     if (ad != bd) return ad;
-                     return ad ? a.old_pos < b.old_pos : a.new_pos < b.new_pos;
-                   });
+  // Deletions by old position, then insertions by new position (positions
+  // are distinct within each kind, so no stable sort is needed). Indexes are
+  // sorted, then the changes moved into that order.
+  std::vector<uint32_t>& order = order_;
+  order.resize(changes.size() - first);
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(first + i);
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const ViewChange& a = changes[x];
+    const ViewChange& b = changes[y];
+    bool ad = a.kind == ChangeKind::kDelete, bd = b.kind == ChangeKind::kDelete;
+    if (ad != bd) return ad;
+    return ad ? a.old_pos < b.old_pos : a.new_pos < b.new_pos;
+  });
+  std::vector<ViewChange>& sorted = sorted_changes_;
+  sorted.clear();
+  for (uint32_t i : order) sorted.push_back(std::move(changes[i]));
+  for (size_t i = 0; i < sorted.size(); ++i) changes[first + i] = std::move(sorted[i]);
+  sorted.clear();
   pair_updates(changes, first);
 }
 

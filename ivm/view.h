@@ -30,6 +30,8 @@ class View {
   // Frees scratch memory after a large step (hydration, a bulk load).
   void release_scratch() {
     out_.release();
+    std::vector<uint32_t>().swap(order_);
+    std::vector<ViewChange>().swap(sorted_changes_);
     plan_.root->release_scratch();
   }
   // Current rows, visible columns only, in order when ordered.
@@ -52,6 +54,9 @@ class View {
   // Scratch for pair_updates.
   std::vector<size_t> deletes_;
   std::vector<char> used_, drop_;
+  // Scratch for present_ordered.
+  std::vector<uint32_t> order_;
+  std::vector<ViewChange> sorted_changes_;
   HashSlots pairs_;
 };
 

@@ -5,7 +5,7 @@
 # than the lockfile. Idempotent; scripts/deps.sh runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for dir in bindings/wasm web; do
+for dir in bindings/wasm web bench/e2e; do
   [[ -f $dir/package-lock.json ]] || continue
   stamp=$dir/node_modules/.package-lock.json
   if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp ]]; then

@@ -2,17 +2,26 @@
 //
 // Four views over a flights-like schema — (a) filter+project, (b) 3-way join,
 // (c) group-by aggregate, (d) join + ORDER BY + LIMIT 50 — at several table
-// sizes. Each measurement loads the tables, registers the view (hydration,
-// not timed), then applies single-row updates of random flights, one
-// transaction each, and reports time and engine work (index probes + rows
-// touched) per change. The summary prints, per view, the ratio of per-change
-// time at the largest size to the smallest (goal: near 1, <= 1.5), changes/s
-// and bytes per stored row.
+// sizes, with the engine keeping every column ("all") and only the columns
+// views read ("read", the view registered before the load). Each measurement
+// loads the tables, registers the view (hydration, not timed), then applies
+// single-row updates of random flights, one transaction each (building the
+// Batch is part of the measured loop, as it is for any caller), and reports
+// per change: wall time, CPU time of the applying thread (robust on a shared
+// machine: time spent descheduled is not counted), engine work (index probes
+// + rows touched), bytes per stored flights row and view state bytes per
+// flights row. The summary prints, per view and mode, the ratio of
+// per-change time at the largest size to the smallest (goal: near 1, <= 1.5).
 //
 //   build/release/bench/ivm_bench                      sizes 10k 100k 1M 3M
 //   RINDLE_BENCH_SIZES=10000,100000 build/.../ivm_bench   other sizes
 //   RINDLE_BENCH_CHANGES=200000 ...                        more changes per measurement
+//   RINDLE_BENCH_MODES=all ...                             one mode (all | read)
+//   RINDLE_BENCH_VIEWS=join3,topk ...                      some views (scripts/bench.sh runs
+//                                                          each view in its own process)
 #include <benchmark/benchmark.h>
+
+#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -47,7 +56,17 @@ Row flight(int64_t id, uint64_t& rng) {
           Value::int64(static_cast<int64_t>(next_random(rng) % 3000))};
 }
 
-void make_tables(Engine& e, int64_t flights) {
+Query view_query(const std::string& name);
+
+double thread_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Creates and loads the tables; with `early_view` the view is registered
+// before any row is loaded (what kRead needs).
+void make_tables(Engine& e, int64_t flights, const std::string* early_view) {
   auto must = [](const Status& s) {
     if (!s.ok()) {
       std::fprintf(stderr, "bench setup: %s\n", s.to_string().c_str());
@@ -68,6 +87,10 @@ void make_tables(Engine& e, int64_t flights) {
   static const char* kStates[] = {"CA", "TX", "NY", "FL", "WA", "IL", "CO", "GA"};
   for (int i = 0; i < kAirports; ++i) {
     airports.push_back({Value::int64(i), Value::text(kStates[i % 8]), Value::text("Airport " + std::to_string(i))});
+  }
+  if (early_view != nullptr) {
+    Result<ViewId> v = e.add_view(*early_view, view_query(*early_view));
+    if (!v.ok()) must(v.status());
   }
   must(e.load("airports", airports));
   uint64_t rng = 42;
@@ -115,27 +138,31 @@ Query view_query(const std::string& name) {
 }
 
 struct Measured {
-  double ns_per_change = 0;
+  double wall_ns = 0;         // per change
+  double cpu_ns = 0;          // per change, applying thread
   double work_per_change = 0;
-  double bytes_per_row = 0;
-  double load_seconds = 0;
+  double table_bytes_per_row = 0;
+  double view_bytes_per_row = 0;  // view state / flights rows
+  uint32_t columns_stored = 0;
 };
-std::map<std::string, std::map<int64_t, Measured>> g_results;
+// view -> mode -> size -> result
+std::map<std::string, std::map<std::string, std::map<int64_t, Measured>>> g_results;
 
-void BM_change(benchmark::State& state, std::string view) {
+void BM_change(benchmark::State& state, std::string view, std::string mode) {
   const int64_t size = state.range(0);
-  auto t0 = std::chrono::steady_clock::now();
-  Engine e;
-  make_tables(e, size);
-  Result<ViewId> id = e.add_view(view, view_query(view));
+  EngineOptions options;
+  options.columns = mode == "read" ? EngineOptions::Columns::kRead : EngineOptions::Columns::kAll;
+  Engine e(options);
+  make_tables(e, size, mode == "read" ? &view : nullptr);
+  Result<ViewId> id = mode == "read" ? e.find_view(view) : e.add_view(view, view_query(view));
   if (!id.ok()) {
     state.SkipWithError(id.status().to_string().c_str());
     return;
   }
-  double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   uint64_t rng = 7;
   WorkCounters before = e.counters();
   int64_t changes = 0;
+  const double cpu0 = thread_cpu_seconds();
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     int64_t id_to_change = static_cast<int64_t>(next_random(rng) % static_cast<uint64_t>(size));
@@ -146,17 +173,20 @@ void BM_change(benchmark::State& state, std::string view) {
     benchmark::DoNotOptimize(r);
   }
   double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  double cpu_ns = (thread_cpu_seconds() - cpu0) * 1e9;
   WorkCounters after = e.counters();
   Measured m;
-  m.ns_per_change = ns / static_cast<double>(changes);
+  m.wall_ns = ns / static_cast<double>(changes);
+  m.cpu_ns = cpu_ns / static_cast<double>(changes);
   m.work_per_change = static_cast<double>((after.index_probes - before.index_probes) +
                                           (after.rows_touched - before.rows_touched)) /
                       static_cast<double>(changes);
   TableStats ts = e.table_stats("flights");
-  m.bytes_per_row = static_cast<double>(ts.bytes) / static_cast<double>(ts.rows);
-  m.load_seconds = load_s;
-  g_results[view][size] = m;
-  state.counters["changes/s"] = 1e9 / m.ns_per_change;
+  m.table_bytes_per_row = static_cast<double>(ts.bytes) / static_cast<double>(ts.rows);
+  m.view_bytes_per_row = static_cast<double>(e.view_stats(*id).state_bytes) / static_cast<double>(ts.rows);
+  m.columns_stored = ts.columns_stored;
+  g_results[view][mode][size] = m;
+  state.counters["cpu_changes/s"] = 1e9 / m.cpu_ns;
   state.counters["work/change"] = m.work_per_change;
   state.counters["view_state_MB"] = static_cast<double>(e.view_stats(*id).state_bytes) / 1e6;
 }
@@ -175,35 +205,62 @@ std::vector<int64_t> sizes() {
   return out;
 }
 
+std::vector<std::string> modes() {
+  const char* env = std::getenv("RINDLE_BENCH_MODES");
+  std::string spec = env ? env : "all,read";
+  std::vector<std::string> out;
+  for (const char* m : {"all", "read"}) {
+    if (spec.find(m) != std::string::npos) out.push_back(m);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> views = {"filter", "join3", "aggregate", "topk"};
+  std::vector<std::string> views = {"filter", "join3", "aggregate", "topk"};
+  if (const char* env = std::getenv("RINDLE_BENCH_VIEWS")) {
+    std::string spec = env;
+    std::vector<std::string> chosen;
+    for (const std::string& v : views) {
+      if (spec.find(v) != std::string::npos) chosen.push_back(v);
+    }
+    views = chosen;
+  }
   for (const std::string& v : views) {
-    auto* b = benchmark::RegisterBenchmark(("change/" + v).c_str(), BM_change, v);
-    for (int64_t s : sizes()) b->Arg(s);
-    b->Iterations(changes_per_run())->Unit(benchmark::kMicrosecond)->UseRealTime();
+    for (const std::string& mode : modes()) {
+      auto* b = benchmark::RegisterBenchmark(("change/" + v + "/" + mode).c_str(), BM_change, v, mode);
+      for (int64_t s : sizes()) b->Arg(s);
+      b->Iterations(changes_per_run())->Unit(benchmark::kMicrosecond);
+    }
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
 
-  std::printf("\n%-10s %10s %12s %12s %12s %10s\n", "view", "rows", "us/change", "changes/s", "work/change",
-              "B/row");
-  for (const auto& [view, by_size] : g_results) {
-    for (const auto& [size, m] : by_size) {
-      std::printf("%-10s %10lld %12.3f %12.0f %12.1f %10.0f\n", view.c_str(), static_cast<long long>(size),
-                  m.ns_per_change / 1000, 1e9 / m.ns_per_change, m.work_per_change, m.bytes_per_row);
+  std::printf("\n== summary ==\n%-10s %-5s %9s %10s %10s %11s %8s %5s %9s %9s\n", "view", "cols", "rows", "wall us", "cpu us",
+              "changes/s", "work", "cols", "table B/r", "view B/r");
+  for (const auto& [view, by_mode] : g_results) {
+    for (const auto& [mode, by_size] : by_mode) {
+      for (const auto& [size, m] : by_size) {
+        std::printf("%-10s %-5s %9lld %10.3f %10.3f %11.0f %8.1f %5u %9.0f %9.1f\n", view.c_str(), mode.c_str(),
+                    static_cast<long long>(size), m.wall_ns / 1000, m.cpu_ns / 1000, 1e9 / m.cpu_ns,
+                    m.work_per_change, m.columns_stored, m.table_bytes_per_row, m.view_bytes_per_row);
+      }
     }
   }
-  std::printf("\nratio of per-change cost, largest size / smallest size (goal <= 1.5):\n");
-  for (const auto& [view, by_size] : g_results) {
-    if (by_size.size() < 2) continue;
-    const Measured& lo = by_size.begin()->second;
-    const Measured& hi = by_size.rbegin()->second;
-    std::printf("  %-10s time %5.2fx   work %5.2fx   (%lld -> %lld rows)\n", view.c_str(),
-                hi.ns_per_change / lo.ns_per_change, hi.work_per_change / lo.work_per_change,
-                static_cast<long long>(by_size.begin()->first), static_cast<long long>(by_size.rbegin()->first));
+  std::printf("\n(changes/s from cpu time; work = index probes + rows touched per change; cols = columns stored per\n"
+              " flights row; table B/r = bytes per stored flights row; view B/r = view state bytes per flights row)\n");
+  std::printf("\nratio of per-change time, largest size / smallest size (goal <= 1.5):\n");
+  for (const auto& [view, by_mode] : g_results) {
+    for (const auto& [mode, by_size] : by_mode) {
+      if (by_size.size() < 2) continue;
+      const Measured& lo = by_size.begin()->second;
+      const Measured& hi = by_size.rbegin()->second;
+      std::printf("  %-10s %-5s cpu %5.2fx   wall %5.2fx   work %5.2fx   (%lld -> %lld rows)\n", view.c_str(),
+                  mode.c_str(), hi.cpu_ns / lo.cpu_ns, hi.wall_ns / lo.wall_ns, hi.work_per_change / lo.work_per_change,
+                  static_cast<long long>(by_size.begin()->first), static_cast<long long>(by_size.rbegin()->first));
+    }
   }
   return 0;
 }

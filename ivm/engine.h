@@ -20,14 +20,18 @@
 //    zero: a fresh query would fail too) becomes failed: it reports the error
 //    in view_status() and produces no more deltas; other views are unaffected.
 //  * add_view() at any time starts the view equal to a fresh query; drop_view()
-//    frees its state. Neither touches other views.
+//    frees its state and leaves nothing behind (a create/drop loop keeps memory
+//    flat). View ids increase and are never reused: a dropped view's id stays
+//    unknown (kNotFound). Neither touches other views.
 //  * Cost: a change costs work proportional to the rows it affects in each
 //    view (index probes and touched rows are counted in counters()), not to
 //    table size.
-//  * State: each table is kept whole, by primary key (a late view hydrates
-//    from it; replication fills unchanged TOASTed values from it). Operator
-//    state (join indexes, groups, top-k indexes) holds only the columns the
-//    view reads.
+//  * State: each table is kept by primary key (a late view hydrates from it;
+//    replication fills unchanged TOASTed values from it), with every column
+//    or only the columns views read (EngineOptions below). Operator state
+//    (join indexes, groups, top-k indexes) holds only the columns the view
+//    reads. Rows are stored inline in flat tables: table_stats() reports the
+//    bytes, so bytes per stored row is bytes / rows.
 #pragma once
 
 #include <cstdint>
@@ -110,7 +114,28 @@ struct WorkCounters {
 
 struct TableStats {
   uint64_t rows = 0;
-  uint64_t bytes = 0;         // stored rows including value buffers
+  uint64_t bytes = 0;         // stored rows, their index and value buffers
+  uint32_t columns_stored = 0;  // columns kept per row (see EngineOptions)
+};
+
+struct EngineOptions {
+  // Which columns of a source table the engine keeps.
+  enum class Columns : unsigned char {
+    // Every column. Any view can be added at any time, and lookup() /
+    // scan_table() return whole rows. For engines that take arbitrary
+    // queries later (the browser playground, interactive use).
+    kAll,
+    // Only the primary key and the columns read by registered views; the
+    // rest of each change is checked for arity and then ignored (not even
+    // type-checked: nothing reads it). add_view() may read a column that is
+    // not kept only while the table is empty (the column is then kept from
+    // then on); otherwise it fails with kUnsupported naming the column, and
+    // nothing changes. drop_view() drops the columns no remaining view reads.
+    // lookup() and scan_table() return NULL for columns not kept. For
+    // engines whose views are known before data arrives (the daemon).
+    kRead,
+  };
+  Columns columns = Columns::kAll;
 };
 
 struct ViewStats {
@@ -120,7 +145,8 @@ struct ViewStats {
 
 class Engine {
  public:
-  Engine();
+  Engine();  // default options: every column kept
+  explicit Engine(EngineOptions options);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -154,14 +180,15 @@ class Engine {
   // ViewDelta per healthy view that changed, in view id order.
   Result<std::vector<ViewDelta>> apply(const Batch& batch);
 
-  // The stored row of a table with this primary key, or nullptr (used to fill
-  // unchanged TOASTed columns). The pointer lives until the next mutation.
+  // The stored row of a table with this primary key (every column, in table
+  // order; NULL for columns not kept), or nullptr if there is none or the
+  // table is unknown (used to fill unchanged TOASTed columns). The pointer
+  // lives until the next lookup() or mutation.
   const Row* lookup(std::string_view table, const Row& key) const;
-  // Calls f once for every stored row of the table, in unspecified order (the
-  // daemon's checkpoints read tables this way). kNotFound if the table is
-  // unknown. Each row reference is valid only during its call; f must not
-  // mutate the engine.
-  Status scan_table(std::string_view table, const std::function<void(const Row&)>& f) const;
+  // Calls fn once per stored row of the table (rows as lookup() returns
+  // them), in no particular order — e.g. to checkpoint the tables. kNotFound
+  // if the table is unknown. REQUIRES: fn does not call into the engine.
+  Status scan_table(std::string_view table, const std::function<void(const Row&)>& fn) const;
 
   const WorkCounters& counters() const;
   TableStats table_stats(std::string_view table) const;

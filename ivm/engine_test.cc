@@ -365,3 +365,35 @@ TEST_CASE("an aggregate whose result changes only its form updates the view") {
 
 }  // namespace
 }  // namespace rindle::ivm
+
+namespace rindle::ivm {
+namespace {
+
+TEST_CASE("dropped views leave nothing behind; their ids are never reused") {
+  Fixture f;
+  ViewId keep = f.view(select_from("t"));
+  ViewId first = f.view(select_from("u"));
+  REQUIRE(f.e.drop_view(first).ok());
+  CHECK(f.e.view_info(first) == nullptr);
+  CHECK(f.e.drop_view(first).code() == Code::kNotFound);
+  ViewId last = first;
+  for (int i = 0; i < 1000; ++i) {
+    ViewId v = f.view(select_from("u"));
+    CHECK(v > last);  // a stale id never names a new view
+    last = v;
+    REQUIRE(f.e.drop_view(v).ok());
+  }
+  ViewId a = f.view(select_from("t")), b = f.view(select_from("u"));
+  CHECK(f.e.view_status(last).code() == Code::kNotFound);
+  // Deltas still come in view id order, and each names its own view.
+  std::vector<ViewDelta> d = f.apply({ins("t", {I(7), I(70), T("z")}), ins("u", {I(107), I(7), T("s")})});
+  REQUIRE(d.size() == 3);
+  CHECK(d[0].view == keep);
+  CHECK(d[1].view == a);
+  CHECK(d[2].view == b);
+  CHECK(f.e.view_rows(b).size() == 4);
+  CHECK(f.e.find_view(f.e.view_info(a)->name).value() == a);
+}
+
+}  // namespace
+}  // namespace rindle::ivm

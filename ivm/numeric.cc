@@ -410,6 +410,82 @@ Result<std::string> numeric_div_int(NumericInt128 numerator, int64_t denominator
   return out;
 }
 
+Result<Value> numeric_avg_int(NumericInt128 sum, int64_t count) {
+  const Int128 limit = static_cast<Int128>(100000000000000000LL);  // 1e17
+  if (count <= 0 || sum >= limit || sum <= -limit) {
+    RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(sum, count));
+    return make_numeric(q);
+  }
+  // select_div_scale on integers: the weight (base-10000 group of the most
+  // significant digit) and the value of that group, for both operands.
+  auto weight_and_first = [](uint64_t m, int* weight, int* first) {
+    int digits = 0;
+    for (uint64_t t = m; t != 0; t /= 10) ++digits;
+    *weight = digits == 0 ? 0 : (digits - 1) / 4;
+    uint64_t group = m;
+    for (int i = 0; i < *weight * 4; ++i) group /= 10;
+    *first = static_cast<int>(group);
+  };
+  int w1, f1, w2, f2;
+  weight_and_first(static_cast<uint64_t>(sum < 0 ? -sum : sum), &w1, &f1);  // |sum| < 1e17
+  weight_and_first(static_cast<uint64_t>(count), &w2, &f2);
+  int qweight = w1 - w2;
+  if (f1 <= f2) --qweight;
+  int rscale = std::min(std::max(16 - qweight * 4, 0), kMaxScale);
+  if (rscale > 20) {
+    RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(sum, count));
+    return make_numeric(q);
+  }
+  Int128 scaled = sum;
+  for (int i = 0; i < rscale; ++i) scaled *= 10;
+  const bool neg_in = scaled < 0;
+  UInt128 mag = static_cast<UInt128>(neg_in ? -scaled : scaled);
+  const uint64_t den = static_cast<uint64_t>(count);
+  UInt128 m;
+  if ((mag >> 64) == 0) {  // 64-bit division when it fits (the common case)
+    uint64_t a = static_cast<uint64_t>(mag);
+    uint64_t q64 = a / den, r64 = a % den;
+    if (r64 >= den - r64) ++q64;  // round half away from zero (2r >= den, without overflow)
+    m = q64;
+  } else {
+    UInt128 q = mag / den, r = mag % den;
+    if (2 * r >= den) ++q;
+    m = q;
+  }
+  const bool neg = neg_in && m != 0;
+  const uint64_t kBase = 10000000000000000000ULL;  // 1e19
+  uint64_t lo, hi;
+  if ((m >> 64) == 0 && static_cast<uint64_t>(m) < kBase) {
+    lo = static_cast<uint64_t>(m);
+    hi = 0;
+  } else {
+    lo = static_cast<uint64_t>(m % kBase);
+    hi = static_cast<uint64_t>(m / kBase);
+  }
+  char digits[48];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + static_cast<int>(lo % 10));
+    lo /= 10;
+  } while (lo != 0);
+  if (hi != 0) {
+    while (n < 19) digits[n++] = '0';
+    do {
+      digits[n++] = static_cast<char>('0' + static_cast<int>(hi % 10));
+      hi /= 10;
+    } while (hi != 0);
+  }
+  while (n <= rscale) digits[n++] = '0';  // at least one digit before the point
+  char text[64];
+  int t = 0;
+  if (neg) text[t++] = '-';
+  for (int i = n - 1; i >= 0; --i) {
+    text[t++] = digits[i];
+    if (i == rscale && rscale > 0) text[t++] = '.';
+  }
+  return make_numeric(std::string_view(text, static_cast<size_t>(t)));
+}
+
 std::string numeric_from_int64(int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -46,6 +46,9 @@ std::string numeric_from_int64(int64_t v);
 // REQUIRES: denominator > 0; |numerator| < 2^100.
 __extension__ typedef __int128 NumericInt128;
 Result<std::string> numeric_div_int(NumericInt128 numerator, int64_t denominator);
+// PostgreSQL's avg() of integers: sum / count as a numeric Value, exactly as
+// numeric_div_int, computed without strings in the common case.
+Result<Value> numeric_avg_int(NumericInt128 sum, int64_t count);
 // Shortest exact decimal of a finite double, as PostgreSQL's float8 -> numeric cast.
 Result<std::string> numeric_from_double(double v);
 // kDataError if out of range; rounds half away from zero as PostgreSQL's numeric -> bigint.

@@ -48,6 +48,22 @@ TEST_CASE("integer division fast path equals the general one") {
       CHECK(*numeric_div_int(n, d) == *numeric_div(numeric_from_int64(n), numeric_from_int64(d)));
     }
   }
+  // avg(int)'s string-free path agrees with general division, across magnitudes.
+  uint64_t x = 12345;
+  for (int i = 0; i < 3000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    int shift = static_cast<int>((x >> 58) % 62);  // 0..61
+    int64_t n = static_cast<int64_t>(x >> (shift + 1)) * ((x & 1) ? -1 : 1);
+    if (i % 7 == 0) n %= 1000;
+    int64_t d = 1 + static_cast<int64_t>((x >> 7) % (i % 3 == 0 ? 10 : 100000000));
+    Result<Value> fast = numeric_avg_int(n, d);
+    Result<std::string> slow = numeric_div(numeric_from_int64(n), numeric_from_int64(d));
+    REQUIRE(fast.ok());
+    REQUIRE(slow.ok());
+    CHECK_MESSAGE(fast->as_bytes() == *slow, n, " / ", d);
+  }
+  __extension__ __int128 big = static_cast<__int128>(INT64_MAX) * 1000;
+  CHECK(numeric_avg_int(big, 3)->as_bytes() == *numeric_div_int(big, 3));
   CHECK(*numeric_to_int64("2.5") == 3);
   CHECK(*numeric_to_int64("-2.5") == -3);
   CHECK(!numeric_to_int64("9223372036854775808").ok());

@@ -19,6 +19,12 @@ bool rows_identical(const Row& a, const Row& b);
 bool rows_exact(const Row& a, const Row& b);
 // Orders identical values by their form (numeric text, float sign of zero); 0 if the same.
 int compare_form(const Value& a, const Value& b);
+// compare_form(a, b) == 0, with the common case (same type, neither numeric
+// nor float64: one form per value) inline.
+inline bool same_form(const Value& a, const Value& b) {
+  if (a.type() == b.type() && a.type() != Type::kNumeric && a.type() != Type::kFloat64) return true;
+  return compare_form(a, b) == 0;
+}
 uint64_t hash_row(const Row& r);
 // The row as "(1, 'abc', NULL)" for messages and test output.
 std::string row_to_string(const Row& r);

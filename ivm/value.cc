@@ -12,12 +12,18 @@ namespace rindle::ivm {
 
 Value Value::bytes(Type t, std::string_view data) {
   Value v(t);
+  if (data.size() <= kInlineBytes) {
+    v.raw_[1] = static_cast<unsigned char>(data.size());
+    if (!data.empty()) std::memcpy(v.raw_ + 2, data.data(), data.size());
+    return v;
+  }
   Buf* b = static_cast<Buf*>(std::malloc(sizeof(Buf) + data.size()));
   if (b == nullptr) std::abort();
   b->refs = 1;
   b->size = static_cast<uint32_t>(data.size());
-  if (!data.empty()) std::memcpy(b->data, data.data(), data.size());
-  v.u_.s = b;
+  std::memcpy(b->data, data.data(), data.size());
+  v.raw_[1] = kOnHeap;
+  std::memcpy(v.raw_ + 8, &b, sizeof b);
   return v;
 }
 
@@ -136,6 +142,9 @@ bool identical_slow(const Value& a, const Value& b) {
       case Type::kJson:
       case Type::kBytea:
       case Type::kUuid: return a.as_bytes() == b.as_bytes();
+      case Type::kNumeric:
+        if (a.as_bytes() == b.as_bytes()) return true;  // same text: same number; else compare values
+        break;
       default: break;
     }
   }

@@ -1,9 +1,12 @@
 // SQL values as the engine stores and compares them.
 //
 // A Value is 16 bytes: a type tag and either an inline payload (bool, int64,
-// float64, date, timestamp) or a pointer to an immutable, reference-counted
-// byte buffer (numeric, text, bytea, uuid, json). Copying a Value never copies
-// its bytes. Values are not thread-safe: one engine, one thread.
+// float64, date, timestamp), or the bytes of a numeric, text, bytea, uuid or
+// json value: up to 14 bytes inline (no allocation, nothing shared), longer
+// ones in an immutable, reference-counted buffer, so copying a Value never
+// copies long bytes. Values are not thread-safe: one engine, one thread.
+// as_bytes() views bytes owned by this Value (inline) or by its buffer: the
+// view is valid while this Value lives unchanged.
 //
 // Semantics follow PostgreSQL:
 //  * compare() orders non-null values of comparable types; NULL handling is
@@ -52,32 +55,55 @@ constexpr bool is_numeric_type(Type t) {  // int64, float64, numeric
   return t == Type::kInt64 || t == Type::kFloat64 || t == Type::kNumeric;
 }
 constexpr bool is_string_like(Type t) { return t == Type::kText || t == Type::kJson; }
-constexpr bool is_heap_type(Type t) {  // stored in a buffer: numeric, text, bytea, uuid, json
-  return t == Type::kNumeric || t == Type::kText || t == Type::kBytea || t == Type::kUuid || t == Type::kJson;
+constexpr bool is_heap_type(Type t) {  // a byte payload: numeric, text, bytea, uuid, json
+  constexpr unsigned kMask = (1u << static_cast<unsigned>(Type::kNumeric)) | (1u << static_cast<unsigned>(Type::kText)) |
+                             (1u << static_cast<unsigned>(Type::kBytea)) | (1u << static_cast<unsigned>(Type::kUuid)) |
+                             (1u << static_cast<unsigned>(Type::kJson));
+  return ((1u << static_cast<unsigned>(t)) & kMask) != 0;
 }
 
 class Value {
  public:
-  Value() : type_(Type::kNull) { u_.i = 0; }
+  Value() { init(Type::kNull); }
   ~Value() { release(); }
-  Value(const Value& o) : type_(o.type_), u_(o.u_) { retain(); }
-  Value(Value&& o) noexcept : type_(o.type_), u_(o.u_) { o.type_ = Type::kNull; }
+  Value(const Value& o) {
+    std::memcpy(raw_, o.raw_, sizeof raw_);
+    retain();
+  }
+  Value(Value&& o) noexcept {
+    std::memcpy(raw_, o.raw_, sizeof raw_);
+    o.raw_[0] = static_cast<unsigned char>(Type::kNull);
+  }
   Value& operator=(const Value& o) {
-    if (this != &o) { o.retain(); release(); type_ = o.type_; u_ = o.u_; }
+    if (this != &o) {
+      o.retain();
+      release();
+      std::memcpy(raw_, o.raw_, sizeof raw_);
+    }
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
-    if (this != &o) { release(); type_ = o.type_; u_ = o.u_; o.type_ = Type::kNull; }
+    if (this != &o) {
+      release();
+      std::memcpy(raw_, o.raw_, sizeof raw_);
+      o.raw_[0] = static_cast<unsigned char>(Type::kNull);
+    }
     return *this;
   }
 
   static Value null() { return Value(); }
-  static Value boolean(bool b) { Value v(Type::kBool); v.u_.b = b; return v; }
-  static Value int64(int64_t i) { Value v(Type::kInt64); v.u_.i = i; return v; }
-  static Value float64(double d) { Value v(Type::kFloat64); v.u_.d = d; return v; }
-  static Value date(int32_t days) { Value v(Type::kDate); v.u_.i = days; return v; }
-  static Value timestamp(int64_t us) { Value v(Type::kTimestamp); v.u_.i = us; return v; }
-  static Value timestamptz(int64_t us) { Value v(Type::kTimestampTz); v.u_.i = us; return v; }
+  static Value boolean(bool b) { Value v(Type::kBool); v.set_word(b ? 1 : 0); return v; }
+  static Value int64(int64_t i) { Value v(Type::kInt64); v.set_word(static_cast<uint64_t>(i)); return v; }
+  static Value float64(double d) {
+    Value v(Type::kFloat64);
+    uint64_t w;
+    std::memcpy(&w, &d, sizeof w);
+    v.set_word(w);
+    return v;
+  }
+  static Value date(int32_t days) { Value v(Type::kDate); v.set_word(static_cast<uint64_t>(int64_t{days})); return v; }
+  static Value timestamp(int64_t us) { Value v(Type::kTimestamp); v.set_word(static_cast<uint64_t>(us)); return v; }
+  static Value timestamptz(int64_t us) { Value v(Type::kTimestampTz); v.set_word(static_cast<uint64_t>(us)); return v; }
   static Value text(std::string_view s) { return bytes(Type::kText, s); }
   static Value json(std::string_view s) { return bytes(Type::kJson, s); }
   static Value bytea(std::string_view raw) { return bytes(Type::kBytea, raw); }
@@ -85,21 +111,29 @@ class Value {
   static Value uuid(std::string_view raw16) { return bytes(Type::kUuid, raw16); }
   // REQUIRES: canonical is the output of numeric_canonical() (see numeric.h).
   static Value numeric_canonical(std::string_view canonical) { return bytes(Type::kNumeric, canonical); }
-  // A value whose payload lives in a byte buffer. REQUIRES: is_heap_type(t).
+  // A value with a byte payload. REQUIRES: is_heap_type(t).
   static Value bytes(Type t, std::string_view data);
 
-  Type type() const { return type_; }
-  bool is_null() const { return type_ == Type::kNull; }
-  bool as_bool() const { return u_.b; }
-  int64_t as_int64() const { return u_.i; }  // also date, timestamp(tz)
-  double as_float64() const { return u_.d; }
-  // Bytes of a heap value (text, numeric's canonical text, raw bytea/uuid).
+  Type type() const { return static_cast<Type>(raw_[0]); }
+  bool is_null() const { return type() == Type::kNull; }
+  bool as_bool() const { return word() != 0; }
+  int64_t as_int64() const { return static_cast<int64_t>(word()); }  // also date, timestamp(tz)
+  double as_float64() const {
+    uint64_t w = word();
+    double d;
+    std::memcpy(&d, &w, sizeof d);
+    return d;
+  }
+  // Bytes of a byte-payload value (text, numeric's canonical text, raw bytea/uuid).
   std::string_view as_bytes() const {
-    return is_heap_type(type_) ? std::string_view(u_.s->data, u_.s->size) : std::string_view();
+    if (!is_heap_type(type())) return std::string_view();
+    if (raw_[1] != kOnHeap) return std::string_view(reinterpret_cast<const char*>(raw_ + 2), raw_[1]);
+    const Buf* b = buf();
+    return std::string_view(b->data, b->size);
   }
 
   // Heap bytes this value owns a share of (for memory accounting).
-  size_t heap_bytes() const { return is_heap_type(type_) ? sizeof(Buf) + u_.s->size : 0; }
+  size_t heap_bytes() const { return on_heap() ? sizeof(Buf) + buf()->size : 0; }
 
  private:
   struct Buf {
@@ -107,19 +141,40 @@ class Value {
     uint32_t size;
     char data[1];
   };
-  explicit Value(Type t) : type_(t) { u_.i = 0; }
-  void retain() const { if (is_heap_type(type_)) ++u_.s->refs; }
+  // raw_[0]: the Type. Byte payloads: raw_[1] is the inline length (bytes at
+  // raw_[2..15]) or kOnHeap (a Buf* at raw_[8..15]). Other types: the payload
+  // word at raw_[8..15].
+  static constexpr unsigned char kOnHeap = 0xff;
+  static constexpr size_t kInlineBytes = 14;
+
+  explicit Value(Type t) { init(t); }
+  void init(Type t) {
+    std::memset(raw_, 0, sizeof raw_);
+    raw_[0] = static_cast<unsigned char>(t);
+  }
+  uint64_t word() const {
+    uint64_t w;
+    std::memcpy(&w, raw_ + 8, sizeof w);
+    return w;
+  }
+  void set_word(uint64_t w) { std::memcpy(raw_ + 8, &w, sizeof w); }
+  bool on_heap() const { return is_heap_type(type()) && raw_[1] == kOnHeap; }
+  Buf* buf() const {
+    Buf* b;
+    std::memcpy(&b, raw_ + 8, sizeof b);
+    return b;
+  }
+  void retain() const {
+    if (on_heap()) ++buf()->refs;
+  }
   void release() {
-    if (is_heap_type(type_) && --u_.s->refs == 0) std::free(u_.s);
+    if (on_heap()) {
+      Buf* b = buf();
+      if (--b->refs == 0) std::free(b);
+    }
   }
 
-  Type type_;
-  union {
-    bool b;
-    int64_t i;
-    double d;
-    Buf* s;
-  } u_;
+  alignas(8) unsigned char raw_[16];
 };
 static_assert(sizeof(Value) == 16, "Value must stay 16 bytes");
 

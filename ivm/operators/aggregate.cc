@@ -32,16 +32,20 @@ Result<Type> aggregate_result_type(AggFn fn, Type arg, bool star) {
 
 AggregateOp::AggregateOp(std::unique_ptr<Operator> input, std::vector<BoundExpr> group_exprs,
                          std::vector<AggSpec> specs, Layout input_layout)
-    : group_exprs_(std::move(group_exprs)),
+    : Operator(static_cast<int>(group_exprs.size() + specs.size())),
+      group_exprs_(std::move(group_exprs)),
       specs_(std::move(specs)),
       input_layout_(std::move(input_layout)),
-      global_(group_exprs_.empty()) {
+      global_(group_exprs_.empty()),
+      groups_(static_cast<int>(group_exprs_.size())),
+      key_(group_exprs_.size()),
+      now_(specs_.size()) {
+  value_order_.keys = {SortKey{0, false, false}};
+  value_order_.tiebreak_width = 0;
   inputs_.push_back(std::move(input));
 }
 
 namespace {
-
-constexpr size_t kValueNode = sizeof(Value) + sizeof(int64_t) + 48;
 
 bool is_float_special(const Value& v, double* d) {
   if (v.type() != Type::kFloat64) return false;
@@ -51,8 +55,7 @@ bool is_float_special(const Value& v, double* d) {
 
 }  // namespace
 
-Status AggregateOp::add_to_sum(const AggSpec& spec, AggState& st, const Value& v, int64_t weight) {
-  (void)spec;
+Status AggregateOp::add_to_sum(AggState& st, const Value& v, int64_t weight) {
   if (v.type() == Type::kInt64) {
     st.int_sum += static_cast<Int128>(v.as_int64()) * weight;
     return Status::Ok();
@@ -93,20 +96,9 @@ Status AggregateOp::accumulate(const AggSpec& spec, AggState& st, const Value& v
   if (v.is_null()) return Status::Ok();
   if (spec.distinct) {
     // Feed the aggregate only when a value appears or disappears.
-    auto it = st.distinct.find(v);
-    int64_t before = it == st.distinct.end() ? 0 : it->second;
+    if (!st.distinct) st.distinct = std::make_unique<RowBag>(1);
+    int64_t before = st.distinct->add(&v, weight);
     int64_t after = before + weight;
-    if (after > 0) {
-      if (it == st.distinct.end()) {
-        st.distinct.emplace(v, after);
-        bytes_ += kValueNode + v.heap_bytes();
-      } else {
-        it->second = after;
-      }
-    } else if (it != st.distinct.end()) {
-      bytes_ -= kValueNode + it->first.heap_bytes();
-      st.distinct.erase(it);
-    }
     if ((before > 0) == (after > 0)) return Status::Ok();
     weight = after > 0 ? 1 : -1;
   }
@@ -116,145 +108,177 @@ Status AggregateOp::accumulate(const AggSpec& spec, AggState& st, const Value& v
       return Status::Ok();
     case AggFn::kSum:
     case AggFn::kAvg:
-      return add_to_sum(spec, st, v, weight);
+      return add_to_sum(st, v, weight);
     case AggFn::kMin:
-    case AggFn::kMax: {
-      auto it = st.ordered.find(v);
-      if (it == st.ordered.end()) {
-        if (weight > 0) {
-          st.ordered.emplace(v, weight);
-          bytes_ += kValueNode + v.heap_bytes();
-        }
-      } else if ((it->second += weight) <= 0) {
-        bytes_ -= kValueNode + it->first.heap_bytes();
-        st.ordered.erase(it);
-      }
+    case AggFn::kMax:
+      if (!st.ordered) st.ordered = std::make_unique<OrderedRows>(1, &value_order_, std::vector<Type>{spec.arg.type});
+      st.ordered->add(&v, weight);
       return Status::Ok();
-    }
   }
   return Status::Ok();
 }
 
-Result<Value> AggregateOp::final_value(const AggSpec& spec, const AggState& st, int64_t rows) const {
-  (void)rows;
-  if (spec.fn == AggFn::kCount) return Value::int64(st.count);
-  if (st.count == 0) return Value::null();
+bool AggregateOp::final_value(const AggSpec& spec, const AggState& st, Value* out, Status* error) const {
+  auto take = [&](Result<Value> r) {
+    if (!r.ok()) {
+      *error = r.status();
+      return false;
+    }
+    *out = std::move(r).value();
+    return true;
+  };
+  if (spec.fn == AggFn::kCount) {
+    *out = Value::int64(st.count);
+    return true;
+  }
+  if (st.count == 0) {
+    *out = Value::null();
+    return true;
+  }
   switch (spec.fn) {
     case AggFn::kMin:
-      return st.ordered.begin()->first;
+      *out = *st.ordered->first();
+      return true;
     case AggFn::kMax:
-      return st.ordered.rbegin()->first;
+      *out = *st.ordered->last();
+      return true;
     case AggFn::kSum:
     case AggFn::kAvg: {
       const Type arg = spec.arg.type;
       if (st.nan > 0 || (st.pos_inf > 0 && st.neg_inf > 0)) {
-        return arg == Type::kFloat64 ? Value::float64(std::numeric_limits<double>::quiet_NaN())
-                                     : make_numeric("NaN");
+        *out = arg == Type::kFloat64 ? Value::float64(std::numeric_limits<double>::quiet_NaN()) : make_numeric("NaN");
+        return true;
       }
       if (st.pos_inf > 0 || st.neg_inf > 0) {
-        return Value::float64(st.pos_inf > 0 ? std::numeric_limits<double>::infinity()
+        *out = Value::float64(st.pos_inf > 0 ? std::numeric_limits<double>::infinity()
                                              : -std::numeric_limits<double>::infinity());
+        return true;
       }
       if (arg == Type::kInt64) {
         if (spec.fn == AggFn::kSum) {
           if (st.int_sum > std::numeric_limits<int64_t>::max() || st.int_sum < std::numeric_limits<int64_t>::min()) {
-            return Status(Code::kDataError, "bigint out of range");
+            *error = Status(Code::kDataError, "bigint out of range");
+            return false;
           }
-          return Value::int64(static_cast<int64_t>(st.int_sum));
+          *out = Value::int64(static_cast<int64_t>(st.int_sum));
+          return true;
         }
         // avg(int): the exact sum over the count, with numeric's result scale.
-        RINDLE_ASSIGN_OR_RETURN(std::string q, numeric_div_int(st.int_sum, st.count));
-        return make_numeric(q);
+        return take(numeric_avg_int(st.int_sum, st.count));
       }
       std::string sum = st.exact_sum.empty() ? "0" : st.exact_sum;
       if (spec.fn == AggFn::kAvg) {
-        if (arg == Type::kFloat64) return Value::float64(numeric_to_double(sum) / static_cast<double>(st.count));
-        RINDLE_ASSIGN_OR_RETURN(sum, numeric_div(sum, numeric_from_int64(st.count)));
-        return make_numeric(sum);
+        if (arg == Type::kFloat64) {
+          *out = Value::float64(numeric_to_double(sum) / static_cast<double>(st.count));
+          return true;
+        }
+        Result<std::string> q = numeric_div(sum, numeric_from_int64(st.count));
+        if (!q.ok()) return take(q.status());
+        *out = make_numeric(*q);
+        return true;
       }
-      if (arg == Type::kFloat64) return Value::float64(numeric_to_double(sum));
-      return make_numeric(sum);
+      *out = arg == Type::kFloat64 ? Value::float64(numeric_to_double(sum)) : make_numeric(sum);
+      return true;
     }
     case AggFn::kCount:
       break;
   }
-  return Status(Code::kInternal, "unknown aggregate");
+  *error = Status(Code::kInternal, "unknown aggregate");
+  return false;
 }
 
-Result<Row> AggregateOp::output_row(const Row& key, const Group& g) const {
-  Row row = key;
-  row.reserve(key.size() + specs_.size());
-  for (size_t i = 0; i < specs_.size(); ++i) {
-    RINDLE_ASSIGN_OR_RETURN(Value v, final_value(specs_[i], g.aggs[i], g.rows));
-    row.push_back(std::move(v));
-  }
-  return row;
+void AggregateOp::emit(ZSet* out, uint32_t group, const Value* values, int64_t weight) const {
+  const size_t g = group_exprs_.size();
+  Value* dst = out->append(weight);
+  const Value* key = groups_.row(group);
+  for (size_t i = 0; i < g; ++i) dst[i] = key[i];
+  for (size_t i = 0; i < specs_.size(); ++i) dst[g + i] = values[i];
 }
 
-Status AggregateOp::step(StepContext& ctx, Delta* out) {
-  Delta in;
-  RINDLE_RETURN_IF_ERROR(inputs_[0]->step(ctx, &in));
+Status AggregateOp::step(StepContext& ctx, ZSet* out) {
+  RINDLE_RETURN_IF_ERROR(step_input(0, ctx));
+  const ZSet& in = in_[0];
   WorkCounters& wc = *ctx.counters;
-  // Old output rows of the groups this step touches, computed before the first change.
-  std::unordered_map<Row, std::optional<Row>, RowHash, RowEq> touched;
-  auto touch = [&](const Row& key, Group* g) -> Status {
-    if (touched.count(key)) return Status::Ok();
-    std::optional<Row> old;
-    if (g != nullptr && (g->rows > 0 || (global_ && global_emitted_))) {
-      RINDLE_ASSIGN_OR_RETURN(Row r, output_row(key, *g));
-      old = std::move(r);
+  const size_t nspecs = specs_.size();
+  ++step_no_;
+  touched_.clear();
+  Status error;
+  auto group_of = [&](const Value* key) {
+    uint32_t h = groups_.hash_of(key);
+    uint32_t id = groups_.find(key, h);
+    if (id == RowTable<Group>::kNone) {
+      id = groups_.insert(key, h);
+      size_t need = (static_cast<size_t>(id) + 1) * nspecs;
+      if (aggs_.size() < need) {
+        aggs_.resize(need);
+        emitted_.resize(need);
+      }
     }
-    touched.emplace(key, std::move(old));
-    return Status::Ok();
+    Group& g = groups_.payload(id);
+    if (g.touched != step_no_) {
+      g.touched = step_no_;
+      touched_.push_back(id);
+    }
+    return id;
   };
-  if (global_ && !global_emitted_) {
-    groups_.try_emplace(Row{}, Group{0, std::vector<AggState>(specs_.size())});
-    RINDLE_RETURN_IF_ERROR(touch(Row{}, nullptr));
-  }
+  if (global_ && groups_.empty()) (void)group_of(nullptr);  // the one row exists from the start
 
-  Row key;
-  for (const WeightedRow& w : in) {
-    RINDLE_RETURN_IF_ERROR(eval_all(group_exprs_, w.row, &key));
+  for (size_t r = 0; r < in.size(); ++r) {
+    const Value* row = in.row(r);
+    const int64_t w = in.weight(r);
+    if (!eval_all(group_exprs_, row, key_.data(), &error)) return error;
     ++wc.rows_touched;
     ++wc.index_probes;
-    auto it = groups_.find(key);
-    if (it == groups_.end()) {
-      it = groups_.emplace(key, Group{0, std::vector<AggState>(specs_.size())}).first;
-      bytes_ += row_heap_bytes(key) + sizeof(Row) + sizeof(Group) + specs_.size() * sizeof(AggState) + 48;
-    }
-    RINDLE_RETURN_IF_ERROR(touch(key, &it->second));
-    Group& g = it->second;
-    g.rows += w.weight;
-    for (size_t i = 0; i < specs_.size(); ++i) {
-      Value v;
-      if (!specs_[i].star) {
-        RINDLE_ASSIGN_OR_RETURN(v, specs_[i].arg.eval(w.row));
+    uint32_t id = group_of(key_.data());
+    groups_.payload(id).rows += w;
+    AggState* st = aggs(id);
+    for (size_t i = 0; i < nspecs; ++i) {
+      const AggSpec& spec = specs_[i];
+      if (spec.star) {
+        st[i].count += w;
+        continue;
       }
-      RINDLE_RETURN_IF_ERROR(accumulate(specs_[i], g.aggs[i], v, w.weight));
+      Value tmp;
+      if (!spec.arg.eval(row, &tmp, &error)) return error;
+      RINDLE_RETURN_IF_ERROR(accumulate(spec, st[i], tmp, w));
     }
   }
 
-  for (auto& [k, old] : touched) {
-    auto it = groups_.find(k);
-    std::optional<Row> now;
-    if (it != groups_.end() && (it->second.rows > 0 || global_)) {
-      RINDLE_ASSIGN_OR_RETURN(Row r, output_row(k, it->second));
-      now = std::move(r);
+  for (uint32_t id : touched_) {
+    Group& g = groups_.payload(id);
+    const bool exists = g.rows > 0 || global_;
+    AggState* st = aggs(id);
+    Value* was = &emitted_[static_cast<size_t>(id) * nspecs];
+    if (exists) {
+      for (size_t i = 0; i < nspecs; ++i) {
+        if (!final_value(specs_[i], st[i], &now_[i], &error)) return error;
+      }
     }
-    if (it != groups_.end() && it->second.rows <= 0 && !global_) {
-      bytes_ -= row_heap_bytes(it->first) + sizeof(Row) + sizeof(Group) + specs_.size() * sizeof(AggState) + 48;
-      groups_.erase(it);
-    }
-    if (old && now && rows_exact(*old, *now)) continue;
-    if (old) out->push_back(WeightedRow{std::move(*old), -1});
-    if (now) out->push_back(WeightedRow{std::move(*now), 1});
+    // A result that changes only its form (avg 1.70000000000000000000 ->
+    // 1.7000000000000000) is a change: a fresh query shows the new form.
+    if (g.emitted && exists && values_exact(was, now_.data(), static_cast<int>(nspecs))) continue;
     ++wc.rows_touched;
+    if (g.emitted) emit(out, id, was, -1);
+    if (exists) emit(out, id, now_.data(), 1);
+    g.emitted = exists;
+    for (size_t i = 0; i < nspecs; ++i) was[i] = exists ? std::move(now_[i]) : Value();
+    if (!exists) {
+      for (size_t i = 0; i < nspecs; ++i) st[i] = AggState();
+      groups_.erase(id);
+    }
   }
-  if (global_) global_emitted_ = true;
   return Status::Ok();
 }
 
-size_t AggregateOp::state_bytes() const { return bytes_ + Operator::state_bytes(); }
+size_t AggregateOp::state_bytes() const {
+  size_t n = groups_.bytes() + aggs_.capacity() * sizeof(AggState) + emitted_.capacity() * sizeof(Value);
+  for (const AggState& st : aggs_) {
+    if (st.ordered) n += sizeof(OrderedRows) + st.ordered->bytes();
+    if (st.distinct) n += sizeof(RowBag) + st.distinct->bytes();
+    if (st.exact_sum.capacity() > 15) n += st.exact_sum.capacity();
+  }
+  return n + Operator::state_bytes();
+}
 
 void AggregateOp::describe(int depth, std::string* out) const {
   std::string text = "Aggregate";

@@ -5,17 +5,21 @@
 // State per group: the row count and, per aggregate, what it needs to move in
 // both directions: counts and exact sums (int64 in 128 bits, numeric and
 // float64 exactly as decimals, so results never depend on the order of
-// changes), an ordered multiset of values for min/max (so deleting the
-// current extreme needs no rescan), and value counts for DISTINCT.
+// changes), an ordered multiset of values for min/max (a small counted
+// B+tree, so deleting the current extreme needs no rescan and costs
+// O(log distinct values)), and value counts for DISTINCT. Each group also
+// keeps the aggregate values it last emitted, so a change computes only the
+// group's new row.
 // A global aggregate (no GROUP BY) always has exactly one output row.
 #pragma once
 
-#include <map>
-#include <unordered_map>
+#include <memory>
 
 #include "ivm/ast.h"
 #include "ivm/operators/operator.h"
 #include "ivm/plan/bound_expr.h"
+#include "ivm/state/ordered_rows.h"
+#include "ivm/state/row_table.h"
 
 namespace rindle::ivm {
 
@@ -39,45 +43,42 @@ class AggregateOp final : public Operator {
   // group_exprs and specs' args are bound against input_layout.
   AggregateOp(std::unique_ptr<Operator> input, std::vector<BoundExpr> group_exprs, std::vector<AggSpec> specs,
               Layout input_layout);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   size_t state_bytes() const override;
   void describe(int depth, std::string* out) const override;
 
  private:
-  struct ValueLess {
-    bool operator()(const Value& a, const Value& b) const { return sort_compare(a, b, false, false) < 0; }
-  };
-  struct ValueHash {
-    size_t operator()(const Value& v) const { return static_cast<size_t>(hash_value(v)); }
-  };
-  struct ValueEq {
-    bool operator()(const Value& a, const Value& b) const { return identical(a, b); }
-  };
   struct AggState {
     int64_t count = 0;         // non-NULL inputs (distinct values for DISTINCT)
     Int128 int_sum = 0;        // sum of int64 inputs
     std::string exact_sum;     // sum of numeric / finite float64 inputs, canonical numeric ("" = 0)
     int64_t pos_inf = 0, neg_inf = 0, nan = 0;  // float64 / numeric specials
-    std::map<Value, int64_t, ValueLess> ordered;                      // min/max
-    std::unordered_map<Value, int64_t, ValueHash, ValueEq> distinct;  // DISTINCT inputs
+    std::unique_ptr<OrderedRows> ordered;       // min/max: the values, ordered, with counts
+    std::unique_ptr<RowBag> distinct;           // DISTINCT inputs
   };
   struct Group {
     int64_t rows = 0;
-    std::vector<AggState> aggs;
+    uint64_t touched = 0;   // the step that last touched the group
+    bool emitted = false;   // the group's row is in the output (emitted_ holds its values)
   };
 
   Status accumulate(const AggSpec& spec, AggState& st, const Value& v, int64_t weight);
-  Status add_to_sum(const AggSpec& spec, AggState& st, const Value& v, int64_t weight);
-  Result<Row> output_row(const Row& key, const Group& g) const;
-  Result<Value> final_value(const AggSpec& spec, const AggState& st, int64_t rows) const;
+  Status add_to_sum(AggState& st, const Value& v, int64_t weight);
+  bool final_value(const AggSpec& spec, const AggState& st, Value* out, Status* error) const;
+  void emit(ZSet* out, uint32_t group, const Value* aggs, int64_t weight) const;
+  AggState* aggs(uint32_t group) { return &aggs_[static_cast<size_t>(group) * specs_.size()]; }
 
   std::vector<BoundExpr> group_exprs_;
   std::vector<AggSpec> specs_;
   Layout input_layout_;
   bool global_;
-  bool global_emitted_ = false;
-  std::unordered_map<Row, Group, RowHash, RowEq> groups_;
-  size_t bytes_ = 0;
+  SortSpec value_order_;          // min/max: one value, ascending
+  RowTable<Group> groups_;        // the group-by values -> group
+  std::vector<AggState> aggs_;    // per group id, one per spec
+  std::vector<Value> emitted_;    // per group id, one per spec: the values last emitted
+  std::vector<uint32_t> touched_; // scratch: groups touched by this step
+  uint64_t step_no_ = 0;
+  std::vector<Value> key_, now_;  // scratch
 };
 
 }  // namespace rindle::ivm

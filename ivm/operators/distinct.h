@@ -2,22 +2,20 @@
 // emitted when its count becomes positive and retracted when it returns to 0.
 #pragma once
 
-#include <unordered_map>
-
 #include "ivm/operators/operator.h"
+#include "ivm/state/row_table.h"
 
 namespace rindle::ivm {
 
 class DistinctOp final : public Operator {
  public:
   explicit DistinctOp(std::unique_ptr<Operator> input);
-  Status step(StepContext& ctx, Delta* out) override;
-  size_t state_bytes() const override { return bytes_ + Operator::state_bytes(); }
+  Status step(StepContext& ctx, ZSet* out) override;
+  size_t state_bytes() const override { return counts_.bytes() + Operator::state_bytes(); }
   void describe(int depth, std::string* out) const override;
 
  private:
-  std::unordered_map<Row, int64_t, RowHash, RowEq> counts_;
-  size_t bytes_ = 0;
+  RowBag counts_;
 };
 
 }  // namespace rindle::ivm

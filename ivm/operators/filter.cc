@@ -5,17 +5,19 @@
 namespace rindle::ivm {
 
 FilterOp::FilterOp(std::unique_ptr<Operator> input, BoundExpr condition, Layout layout)
-    : condition_(std::move(condition)), layout_(std::move(layout)) {
+    : Operator(input->width()), condition_(std::move(condition)), layout_(std::move(layout)) {
   inputs_.push_back(std::move(input));
 }
 
-Status FilterOp::step(StepContext& ctx, Delta* out) {
-  Delta in;
-  RINDLE_RETURN_IF_ERROR(inputs_[0]->step(ctx, &in));
+Status FilterOp::step(StepContext& ctx, ZSet* out) {
+  RINDLE_RETURN_IF_ERROR(step_input(0, ctx));
+  ZSet& in = in_[0];
   ctx.counters->rows_touched += in.size();
-  for (WeightedRow& w : in) {
-    RINDLE_ASSIGN_OR_RETURN(Value pass, condition_.eval(w.row));
-    if (is_true(pass)) out->push_back(std::move(w));
+  Status error;
+  for (size_t i = 0; i < in.size(); ++i) {
+    Value pass;
+    if (!condition_.eval(in.row(i), &pass, &error)) return error;
+    if (is_true(pass)) out->push_moved(in.row(i), in.weight(i));
   }
   return Status::Ok();
 }

@@ -9,7 +9,7 @@ namespace rindle::ivm {
 class FilterOp final : public Operator {
  public:
   FilterOp(std::unique_ptr<Operator> input, BoundExpr condition, Layout layout);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   void describe(int depth, std::string* out) const override;
 
  private:

@@ -1,6 +1,6 @@
 // Join: inner or left equi-join of two inputs on key expressions.
 //
-// State: each input indexed on its join key (RowIndex). A left-side change
+// State: each input indexed on its join key (KeyedRows). A left-side change
 // probes the right index and vice versa, so a change costs the matches it
 // produces, not the table sizes. Keys containing NULL never match (SQL =).
 // LEFT: a left row without matches is emitted once, padded with NULLs; when
@@ -11,8 +11,8 @@
 
 #include "ivm/ast.h"
 #include "ivm/operators/operator.h"
-#include "ivm/operators/row_index.h"
 #include "ivm/plan/bound_expr.h"
+#include "ivm/state/keyed_rows.h"
 
 namespace rindle::ivm {
 
@@ -23,18 +23,20 @@ class JoinOp final : public Operator {
   JoinOp(std::unique_ptr<Operator> left, std::unique_ptr<Operator> right, JoinKind kind,
          std::vector<BoundExpr> left_keys, std::vector<BoundExpr> right_keys, Layout left_layout,
          Layout right_layout);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   size_t state_bytes() const override;
   void describe(int depth, std::string* out) const override;
 
  private:
-  Row concat(const Row& l, const Row& r) const;
-  Row pad(const Row& l) const;
+  void emit(ZSet* out, const Value* l, const Value* r, int64_t weight) const;
 
   JoinKind kind_;
+  int left_width_, right_width_;
   std::vector<BoundExpr> left_keys_, right_keys_;
   Layout left_layout_, right_layout_;
-  RowIndex left_index_, right_index_;
+  KeyedRows left_index_, right_index_;
+  std::vector<Value> key_;        // scratch
+  std::vector<uint32_t> hashes_;  // scratch: row hashes of the current delta
 };
 
 }  // namespace rindle::ivm

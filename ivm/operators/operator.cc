@@ -2,6 +2,20 @@
 
 namespace rindle::ivm {
 
+Status Operator::step_input(size_t i, StepContext& ctx) {
+  if (in_.size() != inputs_.size()) {
+    in_.clear();
+    for (const auto& in : inputs_) in_.emplace_back(in->width());
+  }
+  in_[i].clear();
+  return inputs_[i]->step(ctx, &in_[i]);
+}
+
+void Operator::release_scratch() {
+  for (ZSet& z : in_) z.release();
+  for (auto& in : inputs_) in->release_scratch();
+}
+
 bool Operator::reads_table(int table_id) const {
   for (const auto& in : inputs_) {
     if (in->reads_table(table_id)) return true;

@@ -4,19 +4,21 @@ namespace rindle::ivm {
 
 ProjectOp::ProjectOp(std::unique_ptr<Operator> input, std::vector<BoundExpr> exprs, Layout input_layout,
                      Layout output_layout)
-    : exprs_(std::move(exprs)), input_layout_(std::move(input_layout)), output_layout_(std::move(output_layout)) {
+    : Operator(static_cast<int>(exprs.size())),
+      exprs_(std::move(exprs)),
+      input_layout_(std::move(input_layout)),
+      output_layout_(std::move(output_layout)) {
   inputs_.push_back(std::move(input));
 }
 
-Status ProjectOp::step(StepContext& ctx, Delta* out) {
-  Delta in;
-  RINDLE_RETURN_IF_ERROR(inputs_[0]->step(ctx, &in));
+Status ProjectOp::step(StepContext& ctx, ZSet* out) {
+  RINDLE_RETURN_IF_ERROR(step_input(0, ctx));
+  const ZSet& in = in_[0];
   ctx.counters->rows_touched += in.size();
-  out->reserve(out->size() + in.size());
-  for (const WeightedRow& w : in) {
-    Row row;
-    RINDLE_RETURN_IF_ERROR(eval_all(exprs_, w.row, &row));
-    out->push_back(WeightedRow{std::move(row), w.weight});
+  Status error;
+  for (size_t i = 0; i < in.size(); ++i) {
+    Value* dst = out->append(in.weight(i));
+    if (!eval_all(exprs_, in.row(i), dst, &error)) return error;
   }
   return Status::Ok();
 }

@@ -11,7 +11,7 @@ class ProjectOp final : public Operator {
   // exprs are bound against input_layout; output_layout names the results.
   ProjectOp(std::unique_ptr<Operator> input, std::vector<BoundExpr> exprs, Layout input_layout,
             Layout output_layout);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   void describe(int depth, std::string* out) const override;
 
  private:

@@ -6,28 +6,36 @@ namespace rindle::ivm {
 
 ScanOp::ScanOp(int table_id, std::string table_name, std::vector<int> columns, std::optional<BoundExpr> filter,
                Layout layout)
-    : table_id_(table_id),
+    : Operator(static_cast<int>(columns.size())),
+      table_id_(table_id),
       table_name_(std::move(table_name)),
       columns_(std::move(columns)),
       filter_(std::move(filter)),
       layout_(std::move(layout)) {}
 
-Result<bool> ScanOp::map_row(const Row& stored, Row* out) const {
-  out->clear();
-  out->reserve(columns_.size());
-  for (int c : columns_) out->push_back(stored[c]);
-  if (!filter_) return true;
-  RINDLE_ASSIGN_OR_RETURN(Value pass, filter_->eval(*out));
-  return is_true(pass);
-}
-
-Status ScanOp::step(StepContext& ctx, Delta* out) {
-  const Delta& in = (*ctx.table_deltas)[table_id_];
+Status ScanOp::step(StepContext& ctx, ZSet* out) {
+  const TableInput& t = (*ctx.tables)[table_id_];
+  if (t.rows == nullptr || t.rows->empty()) return Status::Ok();
+  const ZSet& in = *t.rows;
+  const std::vector<int>& pos = *t.positions;
   ctx.counters->rows_touched += in.size();
-  Row row;
-  for (const WeightedRow& w : in) {
-    RINDLE_ASSIGN_OR_RETURN(bool pass, map_row(w.row, &row));
-    if (pass) out->push_back(WeightedRow{std::move(row), w.weight});
+  const size_t n = columns_.size();
+  if (!filter_) {
+    for (size_t i = 0; i < in.size(); ++i) {
+      const Value* src = in.row(i);
+      Value* dst = out->append(in.weight(i));
+      for (size_t c = 0; c < n; ++c) dst[c] = src[pos[columns_[c]]];
+    }
+    return Status::Ok();
+  }
+  Status error;
+  row_.resize(n);
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Value* src = in.row(i);
+    for (size_t c = 0; c < n; ++c) row_[c] = src[pos[columns_[c]]];
+    Value pass;
+    if (!filter_->eval(row_.data(), &pass, &error)) return error;
+    if (is_true(pass)) out->push_moved(row_.data(), in.weight(i));
   }
   return Status::Ok();
 }

@@ -12,16 +12,15 @@ namespace rindle::ivm {
 
 class ScanOp final : public Operator {
  public:
-  // columns: indexes into the table's stored rows, in output order.
+  // columns: table column indexes, in output order (read from stored rows
+  // through the step's TableInput::positions).
   // filter: bound against the output layout (the projected columns).
   ScanOp(int table_id, std::string table_name, std::vector<int> columns, std::optional<BoundExpr> filter,
          Layout layout);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   bool reads_table(int table_id) const override { return table_id == table_id_; }
   void describe(int depth, std::string* out) const override;
-
-  // Projects and filters one stored row; false if it does not pass.
-  Result<bool> map_row(const Row& stored, Row* out) const;
+  const std::vector<int>& columns() const { return columns_; }
 
  private:
   int table_id_;
@@ -29,6 +28,7 @@ class ScanOp final : public Operator {
   std::vector<int> columns_;
   std::optional<BoundExpr> filter_;
   Layout layout_;
+  std::vector<Value> row_;  // scratch: one projected row
 };
 
 }  // namespace rindle::ivm

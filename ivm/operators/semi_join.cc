@@ -2,133 +2,147 @@
 
 namespace rindle::ivm {
 
+namespace {
+bool any_null(const Value* v, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (v[i].is_null()) return true;
+  }
+  return false;
+}
+}  // namespace
+
 SemiJoinOp::SemiJoinOp(std::unique_ptr<Operator> left, std::unique_ptr<Operator> right, SemiJoinMode mode,
                        std::vector<BoundExpr> left_keys, Layout left_layout, std::string subquery_sql)
-    : mode_(mode),
+    : Operator(left->width()),
+      mode_(mode),
+      key_width_(static_cast<int>(left_keys.size())),
       left_keys_(std::move(left_keys)),
       left_layout_(std::move(left_layout)),
-      subquery_sql_(std::move(subquery_sql)) {
+      subquery_sql_(std::move(subquery_sql)),
+      right_counts_(key_width_),
+      groups_(key_width_ > 0 ? key_width_ - 1 : 0),
+      left_by_key_(key_width_, left->width()),
+      left_by_group_(key_width_ > 0 ? key_width_ - 1 : 0, left->width()),
+      key_(static_cast<size_t>(key_width_)),
+      rows_(left->width()) {
   inputs_.push_back(std::move(left));
   inputs_.push_back(std::move(right));
 }
 
-bool SemiJoinOp::passes(const Row& key) const {
+bool SemiJoinOp::passes(const Value* key) const {
   if (mode_ != SemiJoinMode::kNotIn) {
-    bool found = !key_has_null(key) && count_of(key) > 0;
+    bool found = !any_null(key, key_width_) && count_of(key) > 0;
     return mode_ == SemiJoinMode::kSemi ? found : !found;
   }
-  Row group = group_of(key);
-  if (key_has_null(group)) return true;  // correlation never matches: empty subquery
-  auto g = groups_.find(group);
-  if (g == groups_.end() || g->second.total == 0) return true;
-  if (key.back().is_null() || g->second.nulls > 0) return false;
+  const int gw = key_width_ - 1;
+  if (any_null(key, gw)) return true;  // correlation never matches: empty subquery
+  uint32_t g = groups_.find(key);      // the group is the key's first gw values
+  if (g == RowTable<Group>::kNone || groups_.payload(g).total == 0) return true;
+  if (key[gw].is_null() || groups_.payload(g).nulls > 0) return false;
   return count_of(key) == 0;
 }
 
-int64_t SemiJoinOp::count_of(const Row& key) const {
-  auto it = right_counts_.find(key);
-  return it == right_counts_.end() ? 0 : it->second;
+template <class Apply>
+Status SemiJoinOp::reevaluate(const KeyedRows& index, uint32_t bucket, WorkCounters& wc, ZSet* out, Apply&& apply) {
+  if (bucket == KeyedRows::kNone) {
+    apply();
+    return Status::Ok();
+  }
+  Status error;
+  rows_.clear();
+  before_.clear();
+  index.for_each(bucket, [&](const Value* row, int64_t count) { rows_.push(row, count); });
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (!eval_all(left_keys_, rows_.row(i), key_.data(), &error)) return error;
+    before_.push_back(passes(key_.data()));
+  }
+  apply();
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (!eval_all(left_keys_, rows_.row(i), key_.data(), &error)) return error;
+    bool after = passes(key_.data());
+    if (after != static_cast<bool>(before_[i])) out->push(rows_.row(i), after ? rows_.weight(i) : -rows_.weight(i));
+    ++wc.rows_touched;
+  }
+  return Status::Ok();
 }
 
-Status SemiJoinOp::step(StepContext& ctx, Delta* out) {
-  Delta dl, dr;
-  RINDLE_RETURN_IF_ERROR(inputs_[0]->step(ctx, &dl));
-  RINDLE_RETURN_IF_ERROR(inputs_[1]->step(ctx, &dr));
+Status SemiJoinOp::step(StepContext& ctx, ZSet* out) {
+  RINDLE_RETURN_IF_ERROR(step_input(0, ctx));
+  RINDLE_RETURN_IF_ERROR(step_input(1, ctx));
+  const ZSet& dl = in_[0];
+  const ZSet& dr = in_[1];
   WorkCounters& wc = *ctx.counters;
   const bool not_in = mode_ == SemiJoinMode::kNotIn;
+  const int gw = key_width_ - 1;
+  Status error;
 
-  Row key;
-  for (const WeightedRow& w : dl) {
-    RINDLE_RETURN_IF_ERROR(eval_all(left_keys_, w.row, &key));
+  for (size_t i = 0; i < dl.size(); ++i) {
+    const Value* l = dl.row(i);
+    if (!eval_all(left_keys_, l, key_.data(), &error)) return error;
     ++wc.rows_touched;
     ++wc.index_probes;
-    if (passes(key)) out->push_back(w);
+    if (passes(key_.data())) out->push(l, dl.weight(i));
     // Rows whose outcome can never change are not indexed.
     if (!not_in) {
-      if (!key_has_null(key)) left_by_key_.add(key, w.row, w.weight);
-    } else if (!key_has_null(group_of(key))) {
-      left_by_group_.add(group_of(key), w.row, w.weight);
-      if (!key.back().is_null()) left_by_key_.add(key, w.row, w.weight);
+      if (!any_null(key_.data(), key_width_)) left_by_key_.add(key_.data(), l, dl.weight(i));
+    } else if (!any_null(key_.data(), gw)) {
+      left_by_group_.add(key_.data(), l, dl.weight(i));  // the group: the first gw key values
+      if (!key_[gw].is_null()) left_by_key_.add(key_.data(), l, dl.weight(i));
     }
   }
 
-  // Re-evaluates the left rows of `bucket` around a state change `apply`.
-  auto reevaluate = [&](const RowIndex::Bucket* bucket, auto&& apply) -> Status {
-    if (bucket == nullptr) {
-      apply();
-      return Status::Ok();
-    }
-    std::vector<std::pair<const Row*, int64_t>> rows;
-    std::vector<bool> before;
-    for (const auto& [row, count] : bucket->rows) {
-      RINDLE_RETURN_IF_ERROR(eval_all(left_keys_, row, &key));
-      rows.emplace_back(&row, count);
-      before.push_back(passes(key));
-    }
-    apply();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      RINDLE_RETURN_IF_ERROR(eval_all(left_keys_, *rows[i].first, &key));
-      bool after = passes(key);
-      if (after != before[i]) out->push_back(WeightedRow{*rows[i].first, after ? rows[i].second : -rows[i].second});
-      ++wc.rows_touched;
-    }
-    return Status::Ok();
-  };
-
-  for (const WeightedRow& w : dr) {
-    const Row& rkey = w.row;
+  for (size_t i = 0; i < dr.size(); ++i) {
+    const Value* rkey = dr.row(i);
+    const int64_t w = dr.weight(i);
     ++wc.rows_touched;
     wc.index_probes += 2;
     if (!not_in) {
-      if (key_has_null(rkey)) continue;
-      int64_t& count = right_counts_[rkey];
-      int64_t before = count;
-      int64_t after = before + w.weight;
+      if (any_null(rkey, key_width_)) continue;
+      int64_t before = count_of(rkey);
+      int64_t after = before + w;
+      auto apply = [&] { right_counts_.add(rkey, w); };
       if ((before > 0) != (after > 0)) {
-        RINDLE_RETURN_IF_ERROR(reevaluate(left_by_key_.find(rkey), [&] { count = after; }));
+        RINDLE_RETURN_IF_ERROR(reevaluate(left_by_key_, left_by_key_.find(rkey), wc, out, apply));
       } else {
-        count = after;
+        apply();
       }
-      if (after <= 0) right_counts_.erase(rkey);
       continue;
     }
-    Row group = group_of(rkey);
-    if (key_has_null(group)) continue;
-    Group& g = groups_[group];
+    if (any_null(rkey, gw)) continue;
+    const bool null_value = rkey[gw].is_null();
+    uint32_t gid = groups_.find(rkey);
+    Group g = gid == RowTable<Group>::kNone ? Group{} : groups_.payload(gid);
     Group g_after = g;
-    g_after.total += w.weight;
-    if (rkey.back().is_null()) g_after.nulls += w.weight;
+    g_after.total += w;
+    if (null_value) g_after.nulls += w;
     bool group_flip = (g.total > 0) != (g_after.total > 0) || (g.nulls > 0) != (g_after.nulls > 0);
-    int64_t before = 0;
-    if (!rkey.back().is_null()) {
-      auto it = right_counts_.find(rkey);
-      before = it == right_counts_.end() ? 0 : it->second;
-    }
-    int64_t after = rkey.back().is_null() ? 0 : before + w.weight;
+    int64_t before = null_value ? 0 : count_of(rkey);
+    int64_t after = null_value ? 0 : before + w;
     auto apply = [&] {
-      groups_[group] = g_after;
-      if (!rkey.back().is_null()) {
-        if (after > 0) right_counts_[rkey] = after;
-        else right_counts_.erase(rkey);
+      uint32_t id = groups_.find(rkey);
+      if (g_after.total <= 0) {
+        if (id != RowTable<Group>::kNone) groups_.erase(id);
+      } else if (id == RowTable<Group>::kNone) {
+        groups_.insert(rkey, groups_.hash_of(rkey), g_after);
+      } else {
+        groups_.payload(id) = g_after;
       }
+      if (!null_value) right_counts_.add(rkey, w);
     };
     if (group_flip) {
-      RINDLE_RETURN_IF_ERROR(reevaluate(left_by_group_.find(group), apply));
+      RINDLE_RETURN_IF_ERROR(reevaluate(left_by_group_, left_by_group_.find(rkey), wc, out, apply));
     } else if ((before > 0) != (after > 0)) {
-      RINDLE_RETURN_IF_ERROR(reevaluate(left_by_key_.find(rkey), apply));
+      RINDLE_RETURN_IF_ERROR(reevaluate(left_by_key_, left_by_key_.find(rkey), wc, out, apply));
     } else {
       apply();
     }
-    if (g_after.total <= 0) groups_.erase(group);
   }
   return Status::Ok();
 }
 
 size_t SemiJoinOp::state_bytes() const {
-  size_t n = left_by_key_.bytes() + left_by_group_.bytes() + Operator::state_bytes();
-  for (const auto& [k, c] : right_counts_) n += row_heap_bytes(k) + sizeof(Row) + 16 + 48;
-  for (const auto& [k, g] : groups_) n += row_heap_bytes(k) + sizeof(Row) + sizeof(Group) + 48;
-  return n;
+  return left_by_key_.bytes() + left_by_group_.bytes() + right_counts_.bytes() + groups_.bytes() +
+         Operator::state_bytes();
 }
 
 void SemiJoinOp::describe(int depth, std::string* out) const {

@@ -14,11 +14,10 @@
 // the left rows whose outcome it flips.
 #pragma once
 
-#include <unordered_map>
-
 #include "ivm/operators/operator.h"
-#include "ivm/operators/row_index.h"
 #include "ivm/plan/bound_expr.h"
+#include "ivm/state/keyed_rows.h"
+#include "ivm/state/row_table.h"
 
 namespace rindle::ivm {
 
@@ -31,7 +30,7 @@ class SemiJoinOp final : public Operator {
   // correlation.
   SemiJoinOp(std::unique_ptr<Operator> left, std::unique_ptr<Operator> right, SemiJoinMode mode,
              std::vector<BoundExpr> left_keys, Layout left_layout, std::string subquery_sql);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   size_t state_bytes() const override;
   void describe(int depth, std::string* out) const override;
 
@@ -40,18 +39,25 @@ class SemiJoinOp final : public Operator {
     int64_t total = 0;
     int64_t nulls = 0;
   };
-  bool passes(const Row& key) const;
-  int64_t count_of(const Row& key) const;
-  static Row group_of(const Row& key) { return Row(key.begin(), key.end() - 1); }
+  // Whether a left row with this key (key_width_ values) passes.
+  bool passes(const Value* key) const;
+  int64_t count_of(const Value* key) const { return right_counts_.count(key); }
+  // Re-evaluates the left rows of `bucket` in `index` around a state change.
+  template <class Apply>
+  Status reevaluate(const KeyedRows& index, uint32_t bucket, WorkCounters& wc, ZSet* out, Apply&& apply);
 
   SemiJoinMode mode_;
+  int key_width_;
   std::vector<BoundExpr> left_keys_;
   Layout left_layout_;
   std::string subquery_sql_;
-  std::unordered_map<Row, int64_t, RowHash, RowEq> right_counts_;  // key -> count (keys without NULL)
-  std::unordered_map<Row, Group, RowHash, RowEq> groups_;          // kNotIn: correlation -> stats
-  RowIndex left_by_key_;    // left rows whose outcome can change, by full key
-  RowIndex left_by_group_;  // kNotIn: the same rows by correlation group
+  RowBag right_counts_;      // right key -> count (keys without NULL)
+  RowTable<Group> groups_;   // kNotIn: correlation -> stats
+  KeyedRows left_by_key_;    // left rows whose outcome can change, by full key
+  KeyedRows left_by_group_;  // kNotIn: the same rows by correlation group
+  std::vector<Value> key_;   // scratch
+  ZSet rows_;                // scratch for reevaluate
+  std::vector<char> before_;
 };
 
 }  // namespace rindle::ivm

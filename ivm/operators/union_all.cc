@@ -2,9 +2,11 @@
 
 namespace rindle::ivm {
 
-UnionAllOp::UnionAllOp(std::vector<std::unique_ptr<Operator>> inputs) { inputs_ = std::move(inputs); }
+UnionAllOp::UnionAllOp(std::vector<std::unique_ptr<Operator>> inputs) : Operator(inputs[0]->width()) {
+  inputs_ = std::move(inputs);
+}
 
-Status UnionAllOp::step(StepContext& ctx, Delta* out) {
+Status UnionAllOp::step(StepContext& ctx, ZSet* out) {
   for (auto& in : inputs_) RINDLE_RETURN_IF_ERROR(in->step(ctx, out));
   return Status::Ok();
 }

@@ -7,8 +7,9 @@ namespace rindle::ivm {
 
 class UnionAllOp final : public Operator {
  public:
+  // REQUIRES: inputs non-empty, all of one width.
   explicit UnionAllOp(std::vector<std::unique_ptr<Operator>> inputs);
-  Status step(StepContext& ctx, Delta* out) override;
+  Status step(StepContext& ctx, ZSet* out) override;
   void describe(int depth, std::string* out) const override;
 };
 

@@ -290,106 +290,219 @@ Result<BoundExpr> bind_expr(const Expr& e, const Layout& layout, const std::vect
   return Status(Code::kInvalid, "unknown expression kind");
 }
 
-Result<Value> BoundExpr::eval(const Row& row) const {
+namespace {
+
+// Stores a scalar function's result, or its error.
+bool take(Result<Value>&& r, Value* out, Status* error) {
+  if (!r.ok()) {
+    *error = r.status();
+    return false;
+  }
+  *out = std::move(r).value();
+  return true;
+}
+
+bool int_compare(CmpOp op, int64_t a, int64_t b) {
   switch (op) {
-    case Op::kSlot: return row[slot];
-    case Op::kConst: return value;
+    case CmpOp::kEq: return a == b;
+    case CmpOp::kNe: return a != b;
+    case CmpOp::kLt: return a < b;
+    case CmpOp::kLe: return a <= b;
+    case CmpOp::kGt: return a > b;
+    case CmpOp::kGe: return a >= b;
+  }
+  return false;
+}
+
+}  // namespace
+
+// A slot or constant operand is read in place; anything else is evaluated
+// into *tmp. Returns nullptr on error.
+const Value* BoundExpr::operand(const Value* row, Value* tmp, Status* error) const {
+  if (op == Op::kSlot) return &row[slot];
+  if (op == Op::kConst) return &value;
+  return eval(row, tmp, error) ? tmp : nullptr;
+}
+
+bool BoundExpr::eval(const Value* row, Value* out, Status* error) const {
+  switch (op) {
+    case Op::kSlot: *out = row[slot]; return true;
+    case Op::kConst: *out = value; return true;
     case Op::kNot: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      return sql_not(a);
+      Value a;
+      if (!args[0].eval(row, &a, error)) return false;
+      *out = sql_not(a);
+      return true;
     }
     case Op::kNeg: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      return sql_negate(a);
+      Value a;
+      if (!args[0].eval(row, &a, error)) return false;
+      return take(sql_negate(a), out, error);
     }
-    case Op::kAnd: {
-      Value acc = Value::boolean(true);
+    case Op::kAnd: {  // false wins, then NULL
+      bool null = false;
       for (const BoundExpr& a : args) {
-        RINDLE_ASSIGN_OR_RETURN(Value v, a.eval(row));
-        acc = sql_and(acc, v);
-        if (acc.type() == Type::kBool && !acc.as_bool()) return acc;  // false wins
+        Value v;
+        if (!a.eval(row, &v, error)) return false;
+        if (v.type() == Type::kBool && !v.as_bool()) {
+          *out = Value::boolean(false);
+          return true;
+        }
+        null = null || v.is_null();
       }
-      return acc;
+      *out = null ? Value::null() : Value::boolean(true);
+      return true;
     }
-    case Op::kOr: {
-      Value acc = Value::boolean(false);
+    case Op::kOr: {  // true wins, then NULL
+      bool null = false;
       for (const BoundExpr& a : args) {
-        RINDLE_ASSIGN_OR_RETURN(Value v, a.eval(row));
-        acc = sql_or(acc, v);
-        if (is_true(acc)) return acc;  // true wins
+        Value v;
+        if (!a.eval(row, &v, error)) return false;
+        if (is_true(v)) {
+          *out = Value::boolean(true);
+          return true;
+        }
+        null = null || v.is_null();
       }
-      return acc;
+      *out = null ? Value::null() : Value::boolean(false);
+      return true;
     }
     case Op::kCompare: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value b, args[1].eval(row));
-      return sql_compare(cmp, a, b);
+      Value ta, tb;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      const Value* b = args[1].operand(row, &tb, error);
+      if (b == nullptr) return false;
+      if (a->type() == Type::kInt64 && b->type() == Type::kInt64) {
+        *out = Value::boolean(int_compare(cmp, a->as_int64(), b->as_int64()));
+        return true;
+      }
+      return take(sql_compare(cmp, *a, *b), out, error);
     }
     case Op::kArith: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value b, args[1].eval(row));
-      return sql_arith(arith, a, b);
+      Value ta, tb;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      const Value* b = args[1].operand(row, &tb, error);
+      if (b == nullptr) return false;
+      if (a->type() == Type::kInt64 && b->type() == Type::kInt64 && arith != ArithOp::kDiv && arith != ArithOp::kMod) {
+        int64_t r = 0;
+        bool overflow = arith == ArithOp::kAdd   ? __builtin_add_overflow(a->as_int64(), b->as_int64(), &r)
+                        : arith == ArithOp::kSub ? __builtin_sub_overflow(a->as_int64(), b->as_int64(), &r)
+                                                 : __builtin_mul_overflow(a->as_int64(), b->as_int64(), &r);
+        if (overflow) {
+          *error = Status(Code::kDataError, "bigint out of range");
+          return false;
+        }
+        *out = Value::int64(r);
+        return true;
+      }
+      return take(sql_arith(arith, *a, *b), out, error);
     }
     case Op::kConcat: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value b, args[1].eval(row));
-      return sql_concat(a, b);
+      Value ta, tb;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      const Value* b = args[1].operand(row, &tb, error);
+      if (b == nullptr) return false;
+      return take(sql_concat(*a, *b), out, error);
     }
     case Op::kIsNull: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      return Value::boolean(a.is_null() != negated);
+      Value ta;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      *out = Value::boolean(a->is_null() != negated);
+      return true;
     }
     case Op::kInList: {
       // x IN (a, b): true if any equal; else NULL if x or any item is NULL; else false.
-      RINDLE_ASSIGN_OR_RETURN(Value x, args[0].eval(row));
+      Value tx;
+      const Value* x = args[0].operand(row, &tx, error);
+      if (x == nullptr) return false;
       Value acc = Value::boolean(false);
       for (size_t i = 1; i < args.size(); ++i) {
-        RINDLE_ASSIGN_OR_RETURN(Value item, args[i].eval(row));
-        RINDLE_ASSIGN_OR_RETURN(Value eq, sql_compare(CmpOp::kEq, x, item));
+        Value ti;
+        const Value* item = args[i].operand(row, &ti, error);
+        if (item == nullptr) return false;
+        Value eq;
+        if (!take(sql_compare(CmpOp::kEq, *x, *item), &eq, error)) return false;
         acc = sql_or(acc, eq);
         if (is_true(acc)) break;
       }
-      return negated ? sql_not(acc) : acc;
+      *out = negated ? sql_not(acc) : acc;
+      return true;
     }
     case Op::kBetween: {
-      RINDLE_ASSIGN_OR_RETURN(Value x, args[0].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value lo, args[1].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value hi, args[2].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value ge, sql_compare(CmpOp::kGe, x, lo));
-      RINDLE_ASSIGN_OR_RETURN(Value le, sql_compare(CmpOp::kLe, x, hi));
+      Value tx, tl, th;
+      const Value* x = args[0].operand(row, &tx, error);
+      if (x == nullptr) return false;
+      const Value* lo = args[1].operand(row, &tl, error);
+      if (lo == nullptr) return false;
+      const Value* hi = args[2].operand(row, &th, error);
+      if (hi == nullptr) return false;
+      Value ge, le;
+      if (!take(sql_compare(CmpOp::kGe, *x, *lo), &ge, error)) return false;
+      if (!take(sql_compare(CmpOp::kLe, *x, *hi), &le, error)) return false;
       Value in = sql_and(ge, le);
-      return negated ? sql_not(in) : in;
+      *out = negated ? sql_not(in) : in;
+      return true;
     }
     case Op::kLike: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value p, args[1].eval(row));
-      RINDLE_ASSIGN_OR_RETURN(Value m, sql_like(a, p, case_insensitive));
-      return negated ? sql_not(m) : m;
+      Value ta, tp;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      const Value* p = args[1].operand(row, &tp, error);
+      if (p == nullptr) return false;
+      Value m;
+      if (!take(sql_like(*a, *p, case_insensitive), &m, error)) return false;
+      *out = negated ? sql_not(m) : m;
+      return true;
     }
     case Op::kFunc: {
-      std::vector<Value> vals;
-      vals.reserve(args.size());
-      for (const BoundExpr& a : args) {
-        RINDLE_ASSIGN_OR_RETURN(Value v, a.eval(row));
-        vals.push_back(std::move(v));
+      if (func == "coalesce") {  // lazily, as PostgreSQL: stop at the first non-NULL argument
+        for (const BoundExpr& a : args) {
+          if (!a.eval(row, out, error)) return false;
+          if (!out->is_null()) return true;
+        }
+        return true;
       }
-      return sql_call(func, vals);
+      std::vector<Value> vals(args.size());
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (!args[i].eval(row, &vals[i], error)) return false;
+      }
+      return take(sql_call(func, vals), out, error);
     }
     case Op::kCase: {
       size_t pairs = (args.size() - (has_else ? 1 : 0)) / 2;
       for (size_t i = 0; i < pairs; ++i) {
-        RINDLE_ASSIGN_OR_RETURN(Value c, args[2 * i].eval(row));
-        if (is_true(c)) return args[2 * i + 1].eval(row);
+        Value c;
+        if (!args[2 * i].eval(row, &c, error)) return false;
+        if (is_true(c)) return args[2 * i + 1].eval(row, out, error);
       }
-      if (has_else) return args.back().eval(row);
-      return Value::null();
+      if (has_else) return args.back().eval(row, out, error);
+      *out = Value::null();
+      return true;
     }
     case Op::kCast: {
-      RINDLE_ASSIGN_OR_RETURN(Value a, args[0].eval(row));
-      return sql_cast(a, type);
+      Value ta;
+      const Value* a = args[0].operand(row, &ta, error);
+      if (a == nullptr) return false;
+      if (a->type() == type) {
+        *out = *a;
+        return true;
+      }
+      return take(sql_cast(*a, type), out, error);
     }
   }
-  return Status(Code::kInternal, "unknown bound expression");
+  *error = Status(Code::kInternal, "unknown bound expression");
+  return false;
+}
+
+Result<Value> BoundExpr::eval(const Row& row) const {
+  Value v;
+  Status error;
+  if (!eval(row.data(), &v, &error)) return error;
+  return v;
 }
 
 void BoundExpr::collect_slots(std::vector<int>* out) const {
@@ -442,14 +555,16 @@ std::string BoundExpr::to_string(const Layout& layout) const {
   return "?";
 }
 
-Status eval_all(const std::vector<BoundExpr>& exprs, const Row& row, Row* out) {
-  out->clear();
-  out->reserve(exprs.size());
-  for (const BoundExpr& e : exprs) {
-    RINDLE_ASSIGN_OR_RETURN(Value v, e.eval(row));
-    out->push_back(std::move(v));
+bool eval_all(const std::vector<BoundExpr>& exprs, const Value* row, Value* out, Status* error) {
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    const BoundExpr& e = exprs[i];
+    if (e.op == BoundExpr::Op::kSlot) {
+      out[i] = row[e.slot];
+    } else if (!e.eval(row, &out[i], error)) {
+      return false;
+    }
   }
-  return Status::Ok();
+  return true;
 }
 
 }  // namespace rindle::ivm

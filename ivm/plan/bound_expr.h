@@ -30,14 +30,20 @@ struct BoundExpr {
   std::string func;          // kFunc, lower-case name
   std::vector<BoundExpr> args;
 
-  // Evaluates on a row of the layout it was bound to. Data errors (overflow,
-  // division by zero, bad cast) come back as kDataError.
+  // Evaluates on a row of the layout it was bound to (a span of its width).
+  // Data errors (overflow, division by zero, bad cast) return false with
+  // *error set (kDataError); nothing is allocated on success for comparisons
+  // and int64 arithmetic.
+  bool eval(const Value* row, Value* out, Status* error) const;
   Result<Value> eval(const Row& row) const;
   // The slots this expression reads, appended to `out`.
   void collect_slots(std::vector<int>* out) const;
   // Adds `delta` to every slot index (used when a layout is shifted).
   void shift_slots(int delta);
   std::string to_string(const Layout& layout) const;
+
+ private:
+  const Value* operand(const Value* row, Value* tmp, Status* error) const;
 };
 
 // Binds an AST expression to `layout`. Aggregates and subqueries are refused
@@ -50,7 +56,7 @@ Result<BoundExpr> bind_expr(const Expr& e, const Layout& layout, const std::vect
 Result<BoundExpr> bind_condition(const Expr& e, const Layout& layout, const std::vector<Value>& params,
                                  const char* clause);
 
-// Evaluates each expression; on error returns it.
-Status eval_all(const std::vector<BoundExpr>& exprs, const Row& row, Row* out);
+// Evaluates each expression into out[0..exprs.size()); false on a data error.
+bool eval_all(const std::vector<BoundExpr>& exprs, const Value* row, Value* out, Status* error);
 
 }  // namespace rindle::ivm

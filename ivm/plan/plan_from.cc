@@ -108,8 +108,10 @@ Status FromPlanner::build_scans() {
   }
   for (size_t i = 0; i < items_.size(); ++i) {
     Item& it = items_[i];
+    std::set<int>& read = (*env_.columns)[it.table_id];
     for (size_t c = 0; c < used[i].size(); ++c) {
       if (!used[i][c]) continue;
+      read.insert(static_cast<int>(c));
       it.columns.push_back(static_cast<int>(c));
       it.layout.columns.push_back(full[i].columns[c]);
     }

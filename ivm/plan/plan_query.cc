@@ -36,7 +36,8 @@ Result<Plan> plan_query(const Query& query, const PlanCatalog& catalog, const st
   if (query.limit && *query.limit < 0) return Status(Code::kInvalid, "LIMIT must not be negative");
   if (query.offset < 0) return Status(Code::kInvalid, "OFFSET must not be negative");
   std::set<int> tables;
-  Env env{&catalog, &params, &tables};
+  std::map<int, std::set<int>> columns;
+  Env env{&catalog, &params, &tables, &columns};
   Plan plan;
   const bool single = query.selects.size() == 1;
   std::vector<SortKey> sort_keys;
@@ -115,6 +116,10 @@ Result<Plan> plan_query(const Query& query, const PlanCatalog& catalog, const st
     plan.ordered = true;
   }
   plan.tables.assign(tables.begin(), tables.end());
+  for (int t : plan.tables) {
+    const std::set<int>& read = columns[t];
+    plan.columns_read.emplace_back(read.begin(), read.end());
+  }
   return plan;
 }
 

@@ -42,6 +42,7 @@ struct Plan {
   std::vector<int> key;      // visible column indexes identifying a row; empty: none
   bool single_row = false;   // a global aggregate: always exactly one row
   std::vector<int> tables;   // ids of the tables read
+  std::vector<std::vector<int>> columns_read;  // per entry of `tables`: its columns the plan reads
 };
 
 Result<Plan> plan_query(const Query& query, const PlanCatalog& catalog, const std::vector<Value>& params);

@@ -1,6 +1,7 @@
 // Internals shared by the planner's files. Not part of the engine's API.
 #pragma once
 
+#include <map>
 #include <set>
 
 #include "ivm/plan/bound_expr.h"
@@ -12,6 +13,7 @@ struct Env {
   const PlanCatalog* catalog;
   const std::vector<Value>* params;
   std::set<int>* tables;  // ids of every table read, filled while planning
+  std::map<int, std::set<int>>* columns;  // table id -> table columns read, filled while planning
 };
 
 // A planned SELECT block: its operator tree and output shape.

@@ -18,7 +18,13 @@ Value random_value(Rng& rng, Type t, int null_percent) {
   if (rng.chance(null_percent)) return Value::null();
   switch (t) {
     case Type::kBool: return Value::boolean(rng.chance(50));
-    case Type::kInt64: return Value::int64(rng.below(6));
+    case Type::kInt64: {
+      // Now and then a value at the edge of the range, so sums and
+      // arithmetic overflow (both sides must fail alike).
+      static const int64_t kEdges[] = {INT64_MAX, INT64_MIN, INT64_MAX - 1, int64_t{1} << 62};
+      if (rng.chance(2)) return Value::int64(kEdges[rng.below(4)]);
+      return Value::int64(rng.below(6));
+    }
     case Type::kFloat64: {
       static const double kFloats[] = {-1.5, 0.0, 0.25, 2.5, 3.0, 1e-3};
       return Value::float64(kFloats[rng.below(6)]);
@@ -28,8 +34,10 @@ Value random_value(Rng& rng, Type t, int null_percent) {
       return make_numeric(*numeric_canonical(kNums[rng.below(6)]));
     }
     case Type::kText: {
-      static const char* kTexts[] = {"a", "b", "ab", "B", "ba", "", "a_b"};
-      return Value::text(kTexts[rng.below(7)]);
+      // Short texts are stored inline in a Value, longer ones (> 14 bytes) in a
+      // shared buffer: both kinds, with long ones sharing a long prefix.
+      static const char* kTexts[] = {"a", "b", "ab", "B", "ba", "", "a_b", "a rather long text", "a rather long texts"};
+      return Value::text(kTexts[rng.below(9)]);
     }
     case Type::kDate: {
       static const char* kDates[] = {"2024-01-01", "2024-01-02", "2024-02-29", "1999-12-31"};

@@ -152,7 +152,37 @@ Result<Value> eval(const Expr& e, const Ctx& ctx) {
     case ExprKind::kExists:
     case ExprKind::kInSubquery: return subquery_test(e, ctx);
     case ExprKind::kStar: return Status(Code::kInvalid, "* in an expression");
+    // Evaluated lazily, left to right, as PostgreSQL evaluates one expression:
+    // AND stops at false, OR at true, CASE at the first true condition,
+    // COALESCE at the first non-NULL argument (so an argument that would fail
+    // is never reached).
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      const bool is_and = e.kind == ExprKind::kAnd;
+      Value acc = Value::boolean(is_and);
+      for (const Expr& x : e.args) {
+        RINDLE_ASSIGN_OR_RETURN(Value v, eval(x, ctx));
+        acc = is_and ? sql_and(acc, v) : sql_or(acc, v);
+        if (acc.type() == Type::kBool && acc.as_bool() != is_and) break;
+      }
+      return acc;
+    }
+    case ExprKind::kCase: {
+      size_t pairs = (e.args.size() - (e.has_else ? 1 : 0)) / 2;
+      for (size_t i = 0; i < pairs; ++i) {
+        RINDLE_ASSIGN_OR_RETURN(Value c, eval(e.args[2 * i], ctx));
+        if (is_true(c)) return eval(e.args[2 * i + 1], ctx);
+      }
+      return e.has_else ? eval(e.args.back(), ctx) : Result<Value>(Value::null());
+    }
     default: break;
+  }
+  if (e.kind == ExprKind::kFunc && e.name == "coalesce") {
+    for (const Expr& x : e.args) {
+      RINDLE_ASSIGN_OR_RETURN(Value v, eval(x, ctx));
+      if (!v.is_null()) return v;
+    }
+    return Value::null();
   }
   RINDLE_RETURN_IF_ERROR(args());
   switch (e.kind) {
@@ -226,6 +256,93 @@ std::string output_name(const SelectItem& it) {
   }
 }
 
+// Errors follow the engine's (and PostgreSQL's) evaluation places: a
+// condition on one table is evaluated while scanning that table, on every
+// row, before any join (WHERE conditions on one FROM item, except the
+// nullable side of a LEFT JOIN; a LEFT JOIN's ON conditions on the joined
+// table alone). Evaluating them after the joins, on fewer rows, could hide a
+// data error the engine reports. The rows that pass are still decided below
+// by evaluating WHERE and ON on joined tuples; this pass only surfaces errors.
+void flatten_and(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kAnd) {
+    for (const Expr& a : e.args) flatten_and(a, out);
+  } else {
+    out->push_back(&e);
+  }
+}
+
+// The FROM items e reads; *other is set if e reads anything else (an outer
+// column, an ambiguous or unknown name) or holds a subquery or an aggregate.
+void items_read(const Expr& e, const std::vector<Item>& items, std::vector<int>* out, bool* other) {
+  if (e.subquery || e.kind == ExprKind::kAgg || e.kind == ExprKind::kStar) {
+    *other = true;
+    return;
+  }
+  if (e.kind == ExprKind::kColumn) {
+    int found = -1, matches = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!e.table.empty() && items[i].name != e.table) continue;
+      if (items[i].schema->column_index(e.name) >= 0) {
+        found = static_cast<int>(i);
+        ++matches;
+      }
+    }
+    if (matches != 1) *other = true;
+    else if (std::find(out->begin(), out->end(), found) == out->end()) out->push_back(found);
+    return;
+  }
+  for (const Expr& a : e.args) items_read(a, items, out, other);
+}
+
+Status probe_scan_conditions(const Select& s, const std::vector<Item>& items, const Ctx& base) {
+  std::vector<std::vector<const Expr*>> per_item(items.size());
+  std::vector<const Expr*> conj;
+  if (s.where) flatten_and(*s.where, &conj);
+  for (const Expr* c : conj) {
+    std::vector<int> read;
+    bool other = false;
+    items_read(*c, items, &read, &other);
+    if (other || read.size() > 1) continue;
+    int target = read.empty() ? 0 : read[0];
+    if (s.from[target].join == JoinKind::kLeft) continue;
+    per_item[target].push_back(c);
+  }
+  for (size_t i = 1; i < s.from.size(); ++i) {
+    if (s.from[i].join != JoinKind::kLeft || !s.from[i].on) continue;
+    std::vector<const Expr*> on;
+    flatten_and(*s.from[i].on, &on);
+    for (const Expr* c : on) {
+      std::vector<int> read;
+      bool other = false;
+      items_read(*c, items, &read, &other);
+      if (!other && (read.empty() || (read.size() == 1 && read[0] == static_cast<int>(i)))) per_item[i].push_back(c);
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (per_item[i].empty()) continue;
+    Tuple t(items.size());
+    for (const Row& r : base.db->at(s.from[i].table).rows) {
+      t[i] = r;
+      Ctx c = base;
+      c.tuple = &t;
+      for (const Expr* cond : per_item[i]) {  // AND, left to right, stopping at false
+        RINDLE_ASSIGN_OR_RETURN(Value ok, eval(*cond, c));
+        if (ok.type() == Type::kBool && !ok.as_bool()) break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void collect_aggregates(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kAgg) {
+    out->push_back(&e);
+    return;
+  }
+  if (e.subquery) return;
+  for (const Expr& a : e.args) collect_aggregates(a, out);
+}
+
 // The FROM clause as tuples (nested loops; LEFT pads with NULLs).
 Result<std::vector<Tuple>> from_tuples(const Select& s, const std::vector<Item>& items, const Ctx& base) {
   std::vector<Tuple> tuples = {Tuple{}};
@@ -292,6 +409,7 @@ Result<std::vector<Row>> run_select(const Select& s, const Ctx* outer, const Ref
     items.push_back(Item{t.visible_name(), &it->second.schema});
   }
   Ctx base{&db, &params, &items, nullptr, nullptr, outer};
+  RINDLE_RETURN_IF_ERROR(probe_scan_conditions(s, items, base));
   RINDLE_ASSIGN_OR_RETURN(std::vector<Tuple> tuples, from_tuples(s, items, base));
   if (s.where) {
     std::vector<Tuple> kept;
@@ -374,6 +492,19 @@ Result<std::vector<Row>> run_select(const Select& s, const Ctx* outer, const Ref
       else it->second.push_back(t);
     }
     if (groups.empty() && s.group_by.empty()) groups.emplace_back(Row{}, std::vector<Tuple>{});
+    // Every aggregate of every group is computed before HAVING filters groups
+    // (as the engine and PostgreSQL do), so a sum that overflows in a group
+    // HAVING drops still fails the query.
+    std::vector<const Expr*> aggs;
+    for (const SelectItem& it : sel) collect_aggregates(it.expr, &aggs);
+    for (const Expr& x : extra) collect_aggregates(x, &aggs);
+    if (s.having) collect_aggregates(*s.having, &aggs);
+    for (const auto& [k, rows] : groups) {
+      Ctx c = base;
+      c.group = &rows;
+      c.tuple = rows.empty() ? nullptr : &rows[0];
+      for (const Expr* a : aggs) RINDLE_RETURN_IF_ERROR(eval(*a, c).status());
+    }
     for (const auto& [k, rows] : groups) {
       Ctx c = base;
       c.group = &rows;

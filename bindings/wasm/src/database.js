@@ -333,6 +333,8 @@ export class Database {
     });
     const view = new View(this, id, info, tablesOf(ast), text);
     this._views.set(id, view);
+    // A view can fail on the data already there (its hydration overflowed).
+    view._error = this._viewStatus(view);
     return view;
   }
 

@@ -42,6 +42,11 @@ export async function loadOracle() {
     while (u8[end] !== 0) end++;
     return decoder.decode(u8.subarray(ptr, end));
   };
+  // The generator's rows carry int64 values beyond 2^53 (edges such as
+  // INT64_MAX): integers of 16 digits or more are read as their decimal text
+  // (which the API parses exactly, and the comparisons read with BigInt).
+  const parseExact = (text) => JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g,
+    (m) => (m[0] === '"' ? m : `"${m}"`)));
   return {
     workload(seed) {
       const w = x.rt_workload_new(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
@@ -50,9 +55,9 @@ export async function loadOracle() {
         schema: () => JSON.parse(str(x.rt_schema_json(w))),
         newQuery: () => str(x.rt_new_query(w)),
         querySql: (i) => str(x.rt_query_sql(w, i)),
-        initialRows: (perTable) => JSON.parse(str(x.rt_initial_rows_json(w, perTable))),
-        nextBatch: (max) => JSON.parse(str(x.rt_next_batch_json(w, max))),
-        evaluate: (i) => JSON.parse(str(x.rt_evaluate_json(w, i))),
+        initialRows: (perTable) => parseExact(str(x.rt_initial_rows_json(w, perTable))),
+        nextBatch: (max) => parseExact(str(x.rt_next_batch_json(w, max))),
+        evaluate: (i) => parseExact(str(x.rt_evaluate_json(w, i))),
         free: () => x.rt_workload_free(w),
       };
     },

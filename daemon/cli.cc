@@ -9,10 +9,20 @@ std::string help_text() {
          " — keeps YAML-declared views of a PostgreSQL database current in sink tables\n"
          "\n"
          "Usage:\n"
-         "  rindled check FILE\n"
+         "  rindled --config FILE\n"
+         "      Run: read the source's replication slot and keep every view of FILE current in its sink\n"
+         "      tables (first start: create the publication and slot, load a snapshot). Stops on\n"
+         "      SIGTERM/SIGINT (drain, final checkpoint, exit 0). SIGHUP re-reads FILE and applies views\n"
+         "      added, removed or redefined live (see daemon/README.md, \"Reloading\").\n"
+         "  rindled check [--offline] FILE\n"
          "      Validate the config FILE and every view's SQL: YAML syntax, unknown keys, types, bounds,\n"
-         "      required keys, rules across keys, SQL grammar and supported constructs. Errors are\n"
-         "      printed as FILE:LINE:COLUMN: message. Nothing is written anywhere.\n"
+         "      required keys, rules across keys, SQL grammar and supported constructs, then every view\n"
+         "      against the live source schema (tables, columns, types, keys, the publication).\n"
+         "      --offline skips the database. Errors are printed as FILE:LINE:COLUMN: message.\n"
+         "      Nothing is written anywhere.\n"
+         "  rindled explain FILE VIEW\n"
+         "      The view's output columns and key, the source tables and columns the engine keeps for\n"
+         "      it, and its operator plan (reads the live source schema; writes nothing).\n"
          "  rindled --config FILE --print-config\n"
          "      Print the effective configuration: every key with its value from FILE or its default\n"
          "      (secrets redacted), as YAML that loads back to the same configuration.\n"
@@ -21,7 +31,7 @@ std::string help_text() {
          "  rindled --version\n"
          "  rindled --help\n"
          "\n"
-         "Exit status: 0 success, 1 errors in the config, 2 bad command line.\n";
+         "Exit status: 0 success, 1 errors (config, SQL, schema, start-up or a failed run), 2 bad command line.\n";
 }
 
 Command parse_command_line(const std::vector<std::string>& args) {
@@ -44,6 +54,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
     }
     if (a == "--print-config") {
       print_config = true;
+    } else if (a == "--offline") {
+      c.offline = true;
     } else if (a == "-c" || a == "--config") {
       if (i + 1 >= args.size()) {
         c.error = a + " needs a FILE";
@@ -69,7 +81,22 @@ Command parse_command_line(const std::vector<std::string>& args) {
     return c;
   }
   if (positional.empty()) {
-    c.error = c.config_file.empty() ? "no command given" : "nothing to do with --config: add --print-config";
+    if (c.config_file.empty()) {
+      c.error = "no command given";
+    } else {
+      c.kind = CommandKind::kRun;
+      if (c.offline) c.error = "--offline belongs to check";
+    }
+    return c;
+  }
+  if (positional[0] == "explain") {
+    c.kind = CommandKind::kExplain;
+    if (positional.size() != 3 || !c.config_file.empty()) {
+      c.error = "usage: rindled explain FILE VIEW";
+    } else {
+      c.config_file = positional[1];
+      c.view = positional[2];
+    }
     return c;
   }
   if (positional[0] == "check") {

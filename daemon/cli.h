@@ -1,6 +1,8 @@
 // rindled's command line.
 //
-//   rindled check FILE                 validate the config and every view's SQL
+//   rindled --config FILE              run: keep the views current (service.h)
+//   rindled check [--offline] FILE     validate the config and every view's SQL (against the live schema)
+//   rindled explain FILE VIEW          a view's columns, key, the state kept for it, its operator plan
 //   rindled --config FILE --print-config   the effective config (defaults filled, secrets redacted)
 //   rindled --print-config-reference   the configuration reference (Markdown)
 //   rindled --version | --help
@@ -14,11 +16,13 @@
 
 namespace rindle::daemon {
 
-enum class CommandKind : unsigned char { kHelp, kVersion, kCheck, kPrintConfig, kPrintReference };
+enum class CommandKind : unsigned char { kHelp, kVersion, kRun, kCheck, kExplain, kPrintConfig, kPrintReference };
 
 struct Command {
   CommandKind kind = CommandKind::kHelp;
   std::string config_file;
+  std::string view;      // explain
+  bool offline = false;  // check --offline
   std::string error;  // non-empty: a usage error (exit 2)
 };
 

@@ -55,7 +55,9 @@ TEST_CASE("--version, --help, and usage errors") {
   CHECK(v.out == std::string("rindled ") + RINDLE_VERSION_FOR_TEST + "\n");
   Run h = rindled("--help");
   CHECK(h.status == 0);
-  CHECK(h.out.find("rindled check FILE") != std::string::npos);
+  CHECK(h.out.find("rindled check [--offline] FILE") != std::string::npos);
+  CHECK(h.out.find("rindled explain FILE VIEW") != std::string::npos);
+  CHECK(h.out.find("rindled --config FILE\n") != std::string::npos);
   CHECK(h.out.find("--print-config") != std::string::npos);
   CHECK(h.out.find("Exit status") != std::string::npos);
   Run none = rindled("");
@@ -65,15 +67,17 @@ TEST_CASE("--version, --help, and usage errors") {
   CHECK(rindled("--frobnicate").status == 2);
   CHECK(rindled("check").status == 2);
   CHECK(rindled("check a b").status == 2);
+  CHECK(rindled("explain a").status == 2);
+  CHECK(rindled("--config a --offline").status == 2);
   CHECK(rindled("bogus x").err.find("unknown command bogus") != std::string::npos);
   CHECK(rindled("--print-config").err.find("needs --config FILE") != std::string::npos);
 }
 
 TEST_CASE("check: a good config passes; a missing file fails") {
   std::string example = std::string(RINDLE_SOURCE_DIR) + "/deploy/rindle.example.yaml";
-  Run ok = rindled("check " + quote(example));
+  Run ok = rindled("check --offline " + quote(example));
   CHECK_MESSAGE(ok.status == 0, ok.err);
-  CHECK(ok.out.find(": OK: ") != std::string::npos);
+  CHECK(ok.out.find(": OK (offline): 3 views") != std::string::npos);
   Run missing = rindled("check /nonexistent/rindle.yaml");
   CHECK(missing.status == 1);
   CHECK(missing.err == "/nonexistent/rindle.yaml: cannot read the config file: No such file or directory\n");

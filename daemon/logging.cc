@@ -85,4 +85,13 @@ void setup_logging(config::LogLevel level, config::LogFormat format) {
 
 void set_log_level(config::LogLevel level) { spdlog::default_logger()->set_level(to_spdlog(level)); }
 
+void set_log_format(config::LogFormat format) {
+  // The logger's sinks are the _mt kind: changing their formatter is safe while other threads log.
+  if (format == config::LogFormat::kJson) {
+    spdlog::default_logger()->set_formatter(make_json_formatter());
+  } else {
+    spdlog::default_logger()->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] %v");
+  }
+}
+
 }  // namespace rindle::daemon

@@ -4,7 +4,7 @@
 //   json:  {"ts":"2024-05-01T12:00:00.123Z","level":"info","msg":"..."}
 // Every part of rindled logs through spdlog's free functions (spdlog::info ...).
 //
-// Thread rules: setup_logging() before other threads log; set_log_level() any time.
+// Thread rules: setup_logging() before other threads log; set_log_level() and set_log_format() any time.
 #pragma once
 
 #include <memory>
@@ -20,6 +20,7 @@ namespace rindle::daemon {
 
 void setup_logging(config::LogLevel level, config::LogFormat format);
 void set_log_level(config::LogLevel level);
+void set_log_format(config::LogFormat format);  // any time (after setup_logging)
 
 // The JSON-lines formatter (exposed for tests).
 std::unique_ptr<spdlog::formatter> make_json_formatter();

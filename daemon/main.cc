@@ -1,41 +1,23 @@
-// rindled: the entry point. See cli.h for the commands and daemon/README.md
-// for what the daemon does.
+// rindled: the entry point. See cli.h for the commands, service.h for what
+// running does, and daemon/README.md for the daemon's design.
 #include <cstdio>
 #include <iostream>
 
 #include "config/loader.h"
 #include "config/render.h"
-#include "config/view_sql.h"
 #include "daemon/cli.h"
+#include "daemon/service.h"
 
 namespace {
 
 using namespace rindle;
 
-int print_errors(const std::vector<config::Diagnostic>& errors) {
-  for (const config::Diagnostic& d : errors) std::cerr << d.to_string() << "\n";
-  return 1;
-}
-
-int check(const std::string& file) {
-  config::LoadResult r = config::load_config_file(file);
-  if (!r.ok()) return print_errors(r.errors);
-  config::TranslateResult t = config::translate_views(r.config);
-  if (!t.ok()) return print_errors(t.errors);
-  size_t sinks = 0;
-  std::string names;
-  for (const config::ViewConfig& v : r.config.views) {
-    sinks += v.sinks.size();
-    names += (names.empty() ? "" : ", ") + v.name;
-  }
-  std::cout << file << ": OK: " << r.config.views.size() << " view" << (r.config.views.size() == 1 ? "" : "s") << " ("
-            << names << "), " << sinks << " sink" << (sinks == 1 ? "" : "s") << "\n";
-  return 0;
-}
-
 int print_config(const std::string& file) {
   config::LoadResult r = config::load_config_file(file);
-  if (!r.ok()) return print_errors(r.errors);
+  if (!r.ok()) {
+    for (const config::Diagnostic& d : r.errors) std::cerr << d.to_string() << "\n";
+    return 1;
+  }
   std::cout << config::print_config(r.config);
   return 0;
 }
@@ -54,7 +36,9 @@ int main(int argc, char** argv) {
     case daemon::CommandKind::kVersion: std::cout << daemon::version_text(); return 0;
     case daemon::CommandKind::kPrintReference: std::cout << config::render_reference(); return 0;
     case daemon::CommandKind::kPrintConfig: return print_config(c.config_file);
-    case daemon::CommandKind::kCheck: return check(c.config_file);
+    case daemon::CommandKind::kCheck: return daemon::check_config(c.config_file, c.offline);
+    case daemon::CommandKind::kExplain: return daemon::explain_view(c.config_file, c.view);
+    case daemon::CommandKind::kRun: return daemon::run_daemon(c.config_file);
   }
   return 2;
 }

@@ -26,6 +26,6 @@ sh -n "$out/control/postinst" && sh -n "$out/control/prerm" && sh -n "$out/contr
 # Install into a scratch root and run what was installed.
 dpkg-deb -x "$deb" "$out/root"
 "$out/root/usr/bin/rindled" --version
-"$out/root/usr/bin/rindled" check "$out/root/etc/rindle/rindle.example.yaml"
+"$out/root/usr/bin/rindled" check --offline "$out/root/etc/rindle/rindle.example.yaml"
 "$src/verify_unit.sh" "$out/root/lib/systemd/system/rindled.service" "$out/root/usr/bin/rindled"
 echo "package ok"

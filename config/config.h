@@ -102,18 +102,52 @@ struct TableSinkConfig {
   bool operator==(const TableSinkConfig&) const = default;
 };
 
-// One sink of a view. Exactly one kind section is set; later kinds (redis,
-// webhook) add their own optional section here.
+// The Redis sink (sinks/redis/).
+enum class RedisLayout : unsigned char { kHash, kJson, kSortedSet, kStream };
+struct RedisSinkConfig {
+  std::string host;
+  int64_t port = 6379;
+  int64_t db = 0;
+  std::string password_env;     // environment variable holding the password; empty: none
+  std::string prefix;           // empty in the file: the view's name
+  RedisLayout layout = RedisLayout::kHash;
+  std::string score_column;     // sorted_set
+  int64_t stream_max_length = 0;
+  Millis timeout{5000};
+  bool operator==(const RedisSinkConfig&) const = default;
+};
+
+// The webhook sink (sinks/webhook/).
+enum class WebhookClientErrorPolicy : unsigned char { kStop, kDeadLetter };
+struct WebhookSinkConfig {
+  std::string url;
+  std::vector<std::string> headers;           // "Name: value"
+  std::vector<std::string> headers_from_env;  // "Name: ENV_VAR" (value read from the environment)
+  std::string secret_env;                     // HMAC-SHA256 key's environment variable; empty: unsigned
+  Millis timeout{10000};
+  bool tls_verify = true;
+  std::string ca_file;
+  Millis batch_interval{100};
+  int64_t max_batch_changes = 1000;
+  std::string progress_file;      // empty in the file: <state.directory>/webhook.<view>.<n>.progress
+  WebhookClientErrorPolicy on_client_error = WebhookClientErrorPolicy::kStop;
+  std::string dead_letter_file;   // empty in the file: <state.directory>/webhook.<view>.<n>.dead.jsonl
+  bool operator==(const WebhookSinkConfig&) const = default;
+};
+
+// One sink of a view. Exactly one kind section is set.
 struct SinkConfig {
   std::optional<TableSinkConfig> table;
+  std::optional<RedisSinkConfig> redis;
+  std::optional<WebhookSinkConfig> webhook;
   int64_t max_batch_transactions = 256;
   Millis retry_initial_backoff{500};
   Millis retry_max_backoff{30000};
   Millis failure_timeout{60000};
   SinkFailurePolicy on_failure = SinkFailurePolicy::kDetach;
   bool operator==(const SinkConfig&) const = default;
-  // "table" (or a later kind's name); "" if no kind is set.
-  const char* kind() const { return table ? "table" : ""; }
+  // "table", "redis" or "webhook"; "" if no kind is set.
+  const char* kind() const { return table ? "table" : redis ? "redis" : webhook ? "webhook" : ""; }
 };
 
 struct ViewConfig {

@@ -131,7 +131,7 @@ std::vector<KeyDef> build() {
   k.push_back(list_key("views[].sinks", AT(ViewConfig, sinks),
                        {.required = true, .min = 1,
                         .doc = "Where the view's changes go. Each entry holds exactly one sink kind section "
-                               "(today: table) plus the common sink keys."}));
+                               "(table, redis or webhook) plus the common sink keys."}));
   k.push_back(optional_key("views[].sinks[].table", AT(SinkConfig, table),
                            {.doc = "A PostgreSQL table in the source database kept equal to the view, "
                                    "exactly once (the sink's progress LSN commits with the rows)."}));
@@ -152,6 +152,104 @@ std::vector<KeyDef> build() {
       {.def = "rindle_progress", .validate = validate_identifier,
        .doc = "Table (in the same schema) holding each sink's last applied source LSN; created if "
               "missing."}));
+  k.push_back(optional_key("views[].sinks[].redis", AT(SinkConfig, redis),
+                           {.doc = "A Redis database kept equal to the view, effectively once (each source "
+                                   "transaction's changes and the sink's progress LSN go in one MULTI/EXEC). See "
+                                   "sinks/README.md for the key layout."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].redis.host", AT(RedisSinkConfig, host),
+      {.def = "127.0.0.1", .validate = validate_nonempty,
+       .doc = "Redis host name or IP address, or the path of its Unix socket (starting with /)."}));
+  k.push_back(scalar_key<KeyType::kInt>("views[].sinks[].redis.port", AT(RedisSinkConfig, port),
+                                        {.def = "6379", .min = 1, .max = 65535, .doc = "Redis port."}));
+  k.push_back(scalar_key<KeyType::kInt>("views[].sinks[].redis.db", AT(RedisSinkConfig, db),
+                                        {.def = "0", .min = 0, .max = 1000000, .doc = "Database number (SELECT)."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].redis.password_env", AT(RedisSinkConfig, password_env),
+      {.def = "\"\"", .validate = validate_env_name,
+       .doc = "Name of an environment variable holding the Redis password (AUTH). Empty: none."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].redis.prefix", AT(RedisSinkConfig, prefix),
+      {.def = "\"\"",
+       .doc = "Key prefix P: rows live at P:<key as JSON>, the index at P:_rows, the progress at P:_rindle. "
+              "Empty: the view's name."}));
+  k.push_back(scalar_key<KeyType::kEnum>(
+      "views[].sinks[].redis.layout", AT(RedisSinkConfig, layout),
+      {.def = "hash", .choices = {"hash", "json", "sorted_set", "stream"},
+       .doc = "hash: one hash per row (fields = columns, NULL absent); json: one JSON string per row; "
+              "sorted_set: JSON rows plus the sorted set P (member = key, score = score_column); stream: "
+              "XADD to P per change (op, lsn, commit_ts, id, row, old)."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].redis.score_column", AT(RedisSinkConfig, score_column),
+      {.def = "\"\"", .doc = "sorted_set: the numeric output column giving each member's score (NULL: +inf)."}));
+  k.push_back(scalar_key<KeyType::kInt>(
+      "views[].sinks[].redis.stream_max_length", AT(RedisSinkConfig, stream_max_length),
+      {.def = "0", .min = 0, .max = int64_t{1} << 40,
+       .doc = "stream: trim to about this many entries (XADD MAXLEN ~). 0: never trim."}));
+  k.push_back(scalar_key<KeyType::kDuration>(
+      "views[].sinks[].redis.timeout", AT(RedisSinkConfig, timeout),
+      {.def = "5s", .min = 10 * kMs, .max = 10 * kMin, .doc = "Connect and command timeout."}));
+
+  k.push_back(optional_key("views[].sinks[].webhook", AT(SinkConfig, webhook),
+                           {.doc = "An HTTP endpoint receiving the view's changes as JSON POSTs, at least once, "
+                                   "in order, each change with an idempotency id. See sinks/README.md for the "
+                                   "body format."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].webhook.url", AT(WebhookSinkConfig, url),
+      {.required = true, .validate = validate_http_url, .doc = "http:// or https:// URL to POST to."}));
+  k.push_back(scalar_key<KeyType::kStringList>(
+      "views[].sinks[].webhook.headers", AT(WebhookSinkConfig, headers),
+      {.def = "[]", .validate = validate_http_header,
+       .doc = "Extra request headers, each \"Name: value\". Not for secrets (they are printed); use "
+              "headers_from_env."}));
+  k.push_back(scalar_key<KeyType::kStringList>(
+      "views[].sinks[].webhook.headers_from_env", AT(WebhookSinkConfig, headers_from_env),
+      {.def = "[]", .validate = validate_http_header_env,
+       .doc = "Extra request headers whose values come from environment variables, each \"Name: VARIABLE\" "
+              "(e.g. \"Authorization: HOOK_TOKEN\")."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].webhook.secret_env", AT(WebhookSinkConfig, secret_env),
+      {.def = "\"\"", .validate = validate_env_name,
+       .doc = "Name of an environment variable holding the HMAC-SHA256 key; each request then carries "
+              "X-Rindle-Signature: sha256=<hex of HMAC(key, body)>. Empty: unsigned."}));
+  k.push_back(scalar_key<KeyType::kDuration>(
+      "views[].sinks[].webhook.timeout", AT(WebhookSinkConfig, timeout),
+      {.def = "10s", .min = 10 * kMs, .max = 10 * kMin,
+       .doc = "Longest time for one request; a timeout is retried like a 5xx."}));
+  k.push_back(scalar_key<KeyType::kBool>(
+      "views[].sinks[].webhook.tls_verify", AT(WebhookSinkConfig, tls_verify),
+      {.def = "true", .doc = "Verify the server's certificate and host name (https)."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].webhook.ca_file", AT(WebhookSinkConfig, ca_file),
+      {.def = "\"\"",
+       .doc = "CA bundle to verify the server with (relative paths are relative to the config file). Empty: "
+              "the system's."}));
+  k.push_back(scalar_key<KeyType::kDuration>(
+      "views[].sinks[].webhook.batch_interval", AT(WebhookSinkConfig, batch_interval),
+      {.def = "100ms", .min = 0, .max = 1 * kMin,
+       .doc = "Batching by time: wait up to this long for more transactions before posting (0: post at "
+              "once)."}));
+  k.push_back(scalar_key<KeyType::kInt>(
+      "views[].sinks[].webhook.max_batch_changes", AT(WebhookSinkConfig, max_batch_changes),
+      {.def = "1000", .min = 1, .max = 1000000,
+       .doc = "Batching by count: most changes per request (a larger source transaction is posted alone, "
+              "never split)."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].webhook.progress_file", AT(WebhookSinkConfig, progress_file),
+      {.def = "\"\"",
+       .doc = "File holding the last delivered source LSN (relative paths are relative to the config file). "
+              "Empty: webhook.<view>.<sink index>.progress in state.directory."}));
+  k.push_back(scalar_key<KeyType::kEnum>(
+      "views[].sinks[].webhook.on_client_error", AT(WebhookSinkConfig, on_client_error),
+      {.def = "stop", .choices = {"stop", "dead_letter"},
+       .doc = "A 3xx/4xx answer (except 408 and 429, which are retried): stop: retry the same request with "
+              "backoff, sending nothing after it (on_failure then applies); dead_letter: append the request "
+              "to dead_letter_file and go on."}));
+  k.push_back(scalar_key<KeyType::kString>(
+      "views[].sinks[].webhook.dead_letter_file", AT(WebhookSinkConfig, dead_letter_file),
+      {.def = "\"\"",
+       .doc = "JSON lines file of rejected requests (status, response excerpt, request body). Empty: "
+              "webhook.<view>.<sink index>.dead.jsonl in state.directory."}));
   k.push_back(scalar_key<KeyType::kInt>(
       "views[].sinks[].max_batch_transactions", AT(SinkConfig, max_batch_transactions),
       {.def = "256", .min = 1, .max = 100000,

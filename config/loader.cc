@@ -241,6 +241,7 @@ class Loader {
     }
     std::map<std::string, std::string> view_names;  // name -> path of its name
     std::map<std::string, std::string> targets;     // "schema"."table" -> sink path
+    std::map<std::string, std::string> redis_targets;  // "host:port/db prefix" -> sink path
     for (size_t i = 0; i < c.views.size(); ++i) {
       ViewConfig& v = c.views[i];
       std::string vp = "views[" + std::to_string(i) + "]";
@@ -268,6 +269,21 @@ class Loader {
         }
         if (s.retry_initial_backoff > s.retry_max_backoff) {
           error(pos(sp + ".retry_initial_backoff"), "retry_initial_backoff must not exceed retry_max_backoff");
+        }
+        if (s.redis) {
+          std::string rp = sp + ".redis";
+          if (s.redis->layout == RedisLayout::kSortedSet && s.redis->score_column.empty()) {
+            error(pos(rp + ".layout").line ? pos(rp + ".layout") : pos(rp), "layout sorted_set needs score_column");
+          }
+          if (s.redis->layout != RedisLayout::kSortedSet && !s.redis->score_column.empty()) {
+            error(pos(rp + ".score_column"), "score_column is only used by layout sorted_set");
+          }
+          std::string where_to = s.redis->host + ":" + std::to_string(s.redis->port) + "/" +
+                                 std::to_string(s.redis->db) + " " + (s.redis->prefix.empty() ? v.name : s.redis->prefix);
+          auto [t, fresh_target] = redis_targets.emplace(where_to, rp);
+          if (!fresh_target) {
+            error(pos(rp), "two sinks write the Redis prefix " + where_to + " (the other at " + where(pos(t->second)) + ")");
+          }
         }
         if (s.table) {
           std::string table = s.table->table.empty() ? v.name : s.table->table;
@@ -311,8 +327,17 @@ class Loader {
     c.state.directory = absolute(c.state.directory);
     c.source.password_file = absolute(c.source.password_file);
     for (ViewConfig& v : c.views) {
-      for (SinkConfig& s : v.sinks) {
+      for (size_t j = 0; j < v.sinks.size(); ++j) {
+        SinkConfig& s = v.sinks[j];
         if (s.table && s.table->table.empty()) s.table->table = v.name;
+        if (s.redis && s.redis->prefix.empty()) s.redis->prefix = v.name;
+        if (s.webhook) {
+          std::string stem = c.state.directory + "/webhook." + v.name + "." + std::to_string(j);
+          s.webhook->progress_file = s.webhook->progress_file.empty() ? stem + ".progress" : absolute(s.webhook->progress_file);
+          s.webhook->dead_letter_file =
+              s.webhook->dead_letter_file.empty() ? stem + ".dead.jsonl" : absolute(s.webhook->dead_letter_file);
+          s.webhook->ca_file = absolute(s.webhook->ca_file);
+        }
       }
     }
   }

@@ -104,6 +104,55 @@ std::string validate_env_name(std::string_view v) {
   return ok ? "" : "not an environment variable name (letters, digits and _, not starting with a digit)";
 }
 
+std::string validate_http_url(std::string_view v) {
+  std::string_view rest;
+  if (v.starts_with("http://")) {
+    rest = v.substr(7);
+  } else if (v.starts_with("https://")) {
+    rest = v.substr(8);
+  } else {
+    return "not an http:// or https:// URL";
+  }
+  if (rest.empty() || rest[0] == '/') return "the URL has no host";
+  for (char c : v) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return "the URL contains a space or a control character";
+  }
+  return "";
+}
+
+namespace {
+// "Name: rest" -> Name, rest (trimmed); "" if the name is not an HTTP token.
+std::string split_header(std::string_view v, std::string_view* name, std::string_view* rest) {
+  size_t colon = v.find(':');
+  if (colon == std::string_view::npos || colon == 0) return "expected \"Name: value\"";
+  *name = v.substr(0, colon);
+  for (char c : *name) {
+    bool token = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return "the header name '" + std::string(*name) + "' is not an HTTP token";
+  }
+  *rest = v.substr(colon + 1);
+  while (!rest->empty() && (rest->front() == ' ' || rest->front() == '\t')) rest->remove_prefix(1);
+  for (char c : *rest) {
+    if (c == '\r' || c == '\n' || c == '\0') return "the header value contains a line break or NUL";
+  }
+  return "";
+}
+}  // namespace
+
+std::string validate_http_header(std::string_view v) {
+  std::string_view name, rest;
+  return split_header(v, &name, &rest);
+}
+
+std::string validate_http_header_env(std::string_view v) {
+  std::string_view name, rest;
+  std::string e = split_header(v, &name, &rest);
+  if (!e.empty()) return e;
+  if (rest.empty()) return "expected \"Name: ENVIRONMENT_VARIABLE\"";
+  return validate_env_name(rest);
+}
+
 std::string validate_slot_name(std::string_view v) {
   bool ok = !v.empty() && v.size() <= 63;
   for (char c : v) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');

@@ -31,6 +31,9 @@ std::string validate_slot_name(std::string_view v);       // [a-z0-9_]{1,63}
 std::string validate_identifier(std::string_view v);      // non-empty, <= 63 bytes, no NUL
 std::string validate_identifier_or_empty(std::string_view v);
 std::string validate_view_name(std::string_view v);       // [a-z_][a-z0-9_]{0,62}
+std::string validate_http_url(std::string_view v);        // http(s)://host...
+std::string validate_http_header(std::string_view v);     // "Name: value" (token name, no CR/LF)
+std::string validate_http_header_env(std::string_view v); // "Name: ENV_VAR"
 
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);

@@ -111,6 +111,7 @@ bool SinkRunner::submit(std::shared_ptr<const ViewTxn> txn, const std::function<
   Item it;
   it.bytes = txn->bytes;
   it.lsn = txn->lsn;
+  it.queued_at = Clock::now();
   it.txn = std::move(txn);
   queue_.push_back(std::move(it));
   cv_.notify_all();
@@ -140,9 +141,15 @@ void SinkRunner::submit_replace(Lsn lsn, std::vector<ivm::Row> rows) {
 
 bool SinkRunner::flush(Clock::time_point deadline) {
   MutexLock l(mu_);
+  ++flushing_;
+  cv_.notify_all();
   while (!settled_locked()) {
-    if (!l.wait_until(cv_, deadline) && !settled_locked()) return false;
+    if (!l.wait_until(cv_, deadline) && !settled_locked()) {
+      --flushing_;
+      return false;
+    }
   }
+  --flushing_;
   return queue_.empty() && !in_flight_;
 }
 
@@ -334,6 +341,16 @@ void SinkRunner::run() {
       while (!stopping_ && (queue_.empty() || health_.status == SinkStatus::kDetached) && opened_) l.wait(cv_);
       if (stopping_) break;
       if (!opened_) continue;
+      // Batching by time: wait for more transactions, up to the linger.
+      if (options_.batch_linger.count() > 0) {
+        while (!stopping_ && flushing_ == 0 && !queue_.empty() && !queue_.front().replace &&
+               queue_.size() < options_.max_batch_transactions &&
+               Clock::now() < queue_.front().queued_at + options_.batch_linger) {
+          (void)l.wait_until(cv_, queue_.front().queued_at + options_.batch_linger);
+        }
+        if (stopping_) break;
+        if (queue_.empty()) continue;
+      }
     }
     if (!attempt_write()) {
       if (!failed()) break;

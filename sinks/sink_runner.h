@@ -86,6 +86,10 @@ struct SinkWriteEvent {
 struct SinkRunnerOptions {
   std::string name;  // for logs: "view open_orders -> table public.open_orders"
   size_t max_batch_transactions = 256;
+  // Batching by time: with fewer than max_batch_transactions queued, the
+  // worker waits until the oldest queued transaction is this old before
+  // writing (0: write at once). flush() and stop() do not wait for it.
+  std::chrono::milliseconds batch_linger{0};
   size_t queue_transactions = 4096;
   size_t queue_bytes = size_t{64} << 20;
   std::chrono::milliseconds retry_initial_backoff{500};
@@ -149,6 +153,7 @@ class SinkRunner {
     Lsn lsn = 0;
     std::vector<ivm::Row> rows;
     size_t bytes = 0;
+    std::chrono::steady_clock::time_point queued_at;
   };
   void run();
   bool wait_backoff(std::chrono::milliseconds d);
@@ -184,6 +189,7 @@ class SinkRunner {
   bool replace_wanted_ GUARDED_BY(mu_) = false;   // the engine thread should submit_replace()
   bool replace_pending_ GUARDED_BY(mu_) = false;  // a replace item is queued or being written
   bool in_flight_ GUARDED_BY(mu_) = false;        // the worker holds items outside the queue
+  int flushing_ GUARDED_BY(mu_) = 0;              // flush() callers waiting (the worker stops lingering)
   Lsn last_submitted_ GUARDED_BY(mu_) = 0;
   SinkHealth health_ GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point failing_since_ GUARDED_BY(mu_);

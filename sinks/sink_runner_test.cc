@@ -264,5 +264,46 @@ TEST_CASE("a full queue blocks submit until the sink catches up (backpressure)")
   CHECK(store->durable() == 4);
 }
 
+
+TEST_CASE("batching by time: transactions arriving within batch_linger go in one write; flush does not wait for it") {
+  ViewShape shape;
+  shape.view = "kv";
+  shape.columns = {{"k", "bigint", ivm::Type::kInt64}};
+  shape.key = {0};
+  auto store = std::make_shared<MemoryStore>();
+  SinkRunnerOptions o = fast_options("linger");
+  o.batch_linger = 300ms;
+  o.max_batch_transactions = 100;
+  SinkRunner r(std::make_unique<MemorySink>(store, shape), o, nullptr, 0);
+  r.start();
+  for (int k = 0; k < 2000 && !r.wants_replace(); ++k) std::this_thread::sleep_for(1ms);
+  REQUIRE(r.wants_replace());
+  r.submit_replace(1, {});
+  auto insert = [](Lsn lsn) {
+    auto t = std::make_shared<ViewTxn>();
+    t->lsn = lsn;
+    ivm::ViewChange c;
+    c.kind = ivm::ChangeKind::kInsert;
+    c.new_row = {ivm::Value::int64(static_cast<int64_t>(lsn))};
+    t->changes.push_back(c);
+    return t;
+  };
+  REQUIRE(r.flush(far()));
+  uint64_t writes_before = store->writes;
+  for (Lsn l = 2; l <= 4; ++l) REQUIRE(r.submit(insert(l)));
+  std::this_thread::sleep_for(100ms);
+  {
+    std::lock_guard<std::mutex> l(store->mu);
+    CHECK(store->writes == writes_before);  // still lingering
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(r.flush(far()));
+  CHECK(std::chrono::steady_clock::now() - t0 < 150ms);  // flush cut the linger short
+  std::lock_guard<std::mutex> l(store->mu);
+  CHECK(store->writes == writes_before + 1);  // one write for the three transactions
+  CHECK(store->rows.size() == 3);
+  CHECK(store->lsn == 4);
+}
+
 }  // namespace
 }  // namespace rindle::sinks

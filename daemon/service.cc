@@ -99,7 +99,12 @@ int run_daemon(const std::string& file) {
   po.has_checkpoint = start->has_checkpoint;
   Pipeline pipeline(std::move(start->engine), po, &metrics, &health, &notifier);
   for (const CompiledView& v : p.live.views) {
-    ivm::Status s = pipeline.add_view(v.config->name, v.def.query, v.def.params, make_sinks(p, v, p.conninfo));
+    ivm::Result<std::vector<SinkSpec>> sinks = make_sinks(p, v, p.conninfo);
+    if (!sinks.ok()) {
+      spdlog::error("view {}: {}", v.config->name, sinks.status().message());
+      return 1;
+    }
+    ivm::Status s = pipeline.add_view(v.config->name, v.def.query, v.def.params, std::move(sinks).value());
     if (!s.ok()) {
       spdlog::error("view {}: {}", v.config->name, s.message());
       return 1;

@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -44,6 +46,17 @@ struct TempDir {
   }
   ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
 };
+
+std::string run_cli(const std::string& args, int* status) {
+  std::string cmd = std::string(RINDLED) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int st = pclose(p);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
 
 const char kSecretEnv[] = "RINDLE_TEST_HOOK_SECRET";
 const char kSecret[] = "hook-secret-for-tests";
@@ -136,6 +149,19 @@ TEST_CASE("rindled keeps Redis and a webhook receiver equal to each view's SQL u
   REQUIRE_MESSAGE(shop.error().empty(), shop.error());
   std::vector<Routed> rs = routes(redis.port(), hook.url());
   std::string cfg = write_config(dir.path, pg.conninfo(), views_of(rs));
+
+  // check builds every sink: an unset secret is named (with the sink's place in the file).
+  unsetenv(kSecretEnv);
+  int st = 0;
+  std::string out = run_cli("check " + cfg, &st);
+  CHECK(st == 1);
+  CHECK_MESSAGE(out.find("views[0].sinks[2].webhook.secret_env: the environment variable RINDLE_TEST_HOOK_SECRET is "
+                         "not set") != std::string::npos,
+                out);
+  setenv(kSecretEnv, kSecret, 1);
+  out = run_cli("check " + cfg, &st);
+  CHECK_MESSAGE(st == 0, out);
+  CHECK(out.find(": OK: 5 views") != std::string::npos);
 
   Rindled d(cfg, dir.path + "/rindled.log");
   d.start();

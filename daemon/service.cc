@@ -163,6 +163,14 @@ int check_config(const std::string& file, bool offline) {
     std::cerr << file << ": publication " << p.config.source.publication << ": " << s.message() << "\n";
     return 1;
   }
+  // Every sink can be built (its secrets are in the environment).
+  for (const CompiledView& v : p.live.views) {
+    ivm::Result<std::vector<SinkSpec>> built = make_sinks(p, v, p.conninfo);
+    if (!built.ok()) {
+      std::cerr << file << ": view " << v.config->name << ": " << built.status().message() << "\n";
+      return 1;
+    }
+  }
   size_t sinks = 0;
   std::string names;
   for (const CompiledView& v : p.live.views) {

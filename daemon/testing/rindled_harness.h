@@ -29,7 +29,7 @@ struct TestView {
   std::string schema = "rindle_views";
   // The YAML of its `sinks:` list entries (see sinks/testing support in
   // daemon/testing/sink_views.h); empty: one table sink in `schema`.
-  std::string sinks;
+  std::string sinks{};
 };
 
 // The views the daemon tests use: filter, join, group-by aggregate with

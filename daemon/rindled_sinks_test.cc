@@ -9,7 +9,9 @@
 //  * kill -9 during delivery (label fault): after every restart Redis equals
 //    the SQL, its progress LSNs only move forward and the stream layout shows
 //    no transaction twice (exactly once); the receiver equals the SQL and
-//    saw no inconsistency (redelivered changes are dropped by their ids).
+//    saw no inconsistency (redelivered changes are dropped by their ids);
+//  * outages (label fault): Redis down, the receiver answering 503 — the
+//    slot stays behind; then every sink catches up, nothing lost.
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -277,6 +279,75 @@ TEST_CASE("kill -9 of rindled during delivery: Redis exactly once, the webhook i
               "%llu stale requests, %zu stream entries\n",
               kills, static_cast<unsigned long long>(hook.requests()), static_cast<unsigned long long>(hook.duplicates()),
               static_cast<unsigned long long>(hook.stale()), entries);
+  d.signal(SIGTERM);
+  CHECK(d.wait(40s) == 0);
+}
+
+
+// The slot is acknowledged only up to what every sink holds: while Redis is
+// down, or the receiver answers 503, the slot stays behind (with on_failure:
+// retry the whole pipeline waits, as documented: the checkpoints flush every
+// sink); afterwards every sink equals the SQL and nothing was lost.
+TEST_CASE("outage: a Redis or webhook sink that cannot deliver holds the slot back") {
+  uint64_t seed = test_seed("rindled_sinks_test outage");
+  setenv(kSecretEnv, kSecret, 1);
+  rindle::testing::PgCluster pg;
+  REQUIRE_MESSAGE(pg.ok(), pg.error());
+  RedisServer redis;
+  REQUIRE_MESSAGE(redis.ok(), redis.error());
+  WebhookReceiver hook(kSecret);
+  REQUIRE_MESSAGE(hook.start(), hook.error());
+  TempDir dir;
+  Shop shop(pg.conninfo(), seed);
+  shop.create();
+  REQUIRE_MESSAGE(shop.error().empty(), shop.error());
+  Routed r{shop_view("order_lines"), "rindle_views", "ol", "hash", "", true};
+  // on_failure: retry — a detached sink would stop holding the slot after failure_timeout.
+  r.view.sinks = table_sink_yaml("rindle_views") + redis_sink_yaml(redis.port(), "ol", "hash") +
+                 "        on_failure: retry\n" + webhook_sink_yaml(hook.url(), kSecretEnv) + "        on_failure: retry\n";
+  std::vector<Routed> rs = {r};
+  std::string cfg = write_config(dir.path, pg.conninfo(), views_of(rs));
+  Rindled d(cfg, dir.path + "/rindled.log");
+  d.start();
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+
+  auto held_back = [&](const char* what) {
+    INFO(what);
+    std::string target = query_value(pg.conninfo(), "SELECT pg_current_wal_lsn()");
+    std::this_thread::sleep_for(3s);  // beyond failure_timeout (2s)
+    CHECK(query_value(pg.conninfo(), "SELECT confirmed_flush_lsn < '" + target +
+                                         "'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'rindle'") == "t");
+    std::string health;
+    http_get(d.metrics_port(), "/healthz", &health);
+    CHECK_MESSAGE(health.find("\"status\":\"ok\"") == std::string::npos, health);
+    CHECK(d.running());
+  };
+  redis.kill();
+  REQUIRE_MESSAGE(shop.run(20), shop.error());
+  held_back("redis down");
+  REQUIRE(redis.start());
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  check_routed(pg.conninfo(), redis.port(), hook, rs, "after the Redis outage");
+
+  hook.fail_next(1000000, 503);
+  REQUIRE_MESSAGE(shop.run(20), shop.error());
+  held_back("receiver answering 503");
+  hook.fail_next(0);
+  REQUIRE_MESSAGE(wait_caught_up(pg.conninfo(), "rindle", 60s, &d), d.log_text());
+  check_routed(pg.conninfo(), redis.port(), hook, rs, "after the receiver's 503s");
+  std::string metrics;
+  REQUIRE(http_get(d.metrics_port(), "/metrics", &metrics) == 200);
+  for (const std::string& sink : {"redis 127.0.0.1:" + std::to_string(redis.port()) + "/0 ol (hash)", "webhook " + hook.url()}) {
+    INFO(sink);
+    bool errors = false;
+    std::istringstream lines(metrics);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("rindle_sink_errors_total{", 0) == 0 && line.find("sink=\"" + sink + "\"") != std::string::npos) {
+        errors = std::stod(line.substr(line.rfind(' ') + 1)) > 0;
+      }
+    }
+    CHECK(errors);
+  }
   d.signal(SIGTERM);
   CHECK(d.wait(40s) == 0);
 }

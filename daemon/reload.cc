@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "config/diff.h"
 #include "config/loader.h"
@@ -97,6 +98,20 @@ void handle_reload(Prepared* running, Pipeline* pipeline) {
       }
     }
   }
+  // Every new sink is built before anything is dropped: a missing secret
+  // (environment variable) refuses the whole reload.
+  std::map<std::string, std::vector<SinkSpec>> new_sinks;
+  for (const std::string& name : to_add) {
+    for (const CompiledView& v : loaded->live.views) {
+      if (v.config->name != name) continue;
+      ivm::Result<std::vector<SinkSpec>> sinks = make_sinks(*loaded, v, running->conninfo);
+      if (!sinks.ok()) {
+        spdlog::error("reload refused: view {}: {}", name, sinks.status().message());
+        return;
+      }
+      new_sinks[name] = std::move(sinks).value();
+    }
+  }
   auto deadline = Clock::now() + running->config.limits.shutdown_timeout;
   for (const std::string& name : to_drop) {
     ivm::Status s = pipeline->remove_view(name, deadline);
@@ -105,7 +120,7 @@ void handle_reload(Prepared* running, Pipeline* pipeline) {
   for (const std::string& name : to_add) {
     for (const CompiledView& v : loaded->live.views) {
       if (v.config->name != name) continue;
-      ivm::Status s = pipeline->add_view(name, v.def.query, v.def.params, make_sinks(*loaded, v, running->conninfo));
+      ivm::Status s = pipeline->add_view(name, v.def.query, v.def.params, std::move(new_sinks[name]));
       if (s.ok()) {
         spdlog::info("reload: view {} added", name);
       } else {

@@ -99,7 +99,12 @@ int run_daemon(const std::string& file) {
   po.has_checkpoint = start->has_checkpoint;
   Pipeline pipeline(std::move(start->engine), po, &metrics, &health, &notifier);
   for (const CompiledView& v : p.live.views) {
-    ivm::Status s = pipeline.add_view(v.config->name, v.def.query, v.def.params, make_sinks(p, v, p.conninfo));
+    ivm::Result<std::vector<SinkSpec>> sinks = make_sinks(p, v, p.conninfo);
+    if (!sinks.ok()) {
+      spdlog::error("view {}: {}", v.config->name, sinks.status().message());
+      return 1;
+    }
+    ivm::Status s = pipeline.add_view(v.config->name, v.def.query, v.def.params, std::move(sinks).value());
     if (!s.ok()) {
       spdlog::error("view {}: {}", v.config->name, s.message());
       return 1;
@@ -157,6 +162,14 @@ int check_config(const std::string& file, bool offline) {
   if (ivm::Status s = check_publication(&p, false); !s.ok()) {
     std::cerr << file << ": publication " << p.config.source.publication << ": " << s.message() << "\n";
     return 1;
+  }
+  // Every sink can be built (its secrets are in the environment).
+  for (const CompiledView& v : p.live.views) {
+    ivm::Result<std::vector<SinkSpec>> built = make_sinks(p, v, p.conninfo);
+    if (!built.ok()) {
+      std::cerr << file << ": view " << v.config->name << ": " << built.status().message() << "\n";
+      return 1;
+    }
   }
   size_t sinks = 0;
   std::string names;

@@ -14,7 +14,8 @@
 //      unusable, slot missing or lost) drop the slot, create it with an
 //      exported snapshot, load every table inside it and write a checkpoint
 //      at the slot's consistent point;
-//   5. add every view (hydrated from the tables) with its table sinks (each
+//   5. add every view (hydrated from the tables) with its sinks of every kind
+//      (sinks::make_sink: table, Redis, webhook; each
 //      continues from its durable LSN or is rebuilt from the view);
 //   6. start the replication stream at the engine's LSN, the HTTP endpoint,
 //      READY to systemd, and run the pipeline until SIGTERM/SIGINT or a
@@ -23,7 +24,8 @@
 //
 // check: steps 1–3 without creating anything (no publication, slot, sink
 // table or checkpoint): the config, the SQL against the live schema, the
-// publication if it exists. `offline` stops after step 1.
+// publication if it exists, and every sink built (not opened): a secret's
+// environment variable that is not set is an error. `offline` stops after step 1.
 //
 // explain: steps 1–2 and, for one view, its columns, key, the source tables
 // and columns the engine keeps for it, and the engine's operator plan.

@@ -11,7 +11,7 @@
 #include "config/view_sql.h"
 #include "daemon/checkpoint.h"
 #include "replication/setup.h"
-#include "sinks/table/table_sink.h"
+#include "sinks/sink_factory.h"
 
 namespace rindle::daemon {
 namespace {
@@ -20,10 +20,6 @@ std::vector<std::string> table_names(const std::vector<replication::TableSpec>& 
   std::vector<std::string> names;
   for (const replication::TableSpec& t : tables) names.push_back(t.pg_schema + "." + t.pg_table);
   return names;
-}
-
-sinks::FailurePolicy policy(config::SinkFailurePolicy p) {
-  return p == config::SinkFailurePolicy::kRetry ? sinks::FailurePolicy::kRetry : sinks::FailurePolicy::kDetach;
 }
 
 }  // namespace
@@ -206,27 +202,19 @@ ivm::Result<Start> restore_or_snapshot(const Prepared& p, const std::string& fin
   return st;
 }
 
-std::vector<SinkSpec> make_sinks(const Prepared& p, const CompiledView& v, const std::string& sink_conninfo) {
+ivm::Result<std::vector<SinkSpec>> make_sinks(const Prepared& p, const CompiledView& v, const std::string& sink_conninfo) {
+  size_t view_index = 0;
+  while (view_index < p.config.views.size() && p.config.views[view_index].name != v.config->name) ++view_index;
   std::vector<SinkSpec> out;
-  for (const config::SinkConfig& sc : v.config->sinks) {
-    if (!sc.table) continue;
-    sinks::TableSinkOptions to;
-    to.conninfo = sink_conninfo;
-    to.schema = sc.table->schema;
-    to.table = sc.table->table.empty() ? v.config->name : sc.table->table;
-    to.create_if_missing = sc.table->create_if_missing;
-    to.progress_table = sc.table->progress_table;
+  const std::vector<config::SinkConfig>& configured = v.config->sinks;
+  for (size_t i = 0; i < configured.size(); ++i) {
+    std::string path = "views[" + std::to_string(view_index) + "].sinks[" + std::to_string(i) + "]";
+    RINDLE_ASSIGN_OR_RETURN(sinks::SinkBuild b, sinks::make_sink(configured[i], v.config->name, v.shape, sink_conninfo, path));
     SinkSpec spec;
-    spec.writer = std::make_unique<sinks::TableSink>(std::move(to), v.shape);
-    spec.options.name = "view " + v.config->name + " -> table " + sc.table->schema + "." +
-                        (sc.table->table.empty() ? v.config->name : sc.table->table);
-    spec.options.max_batch_transactions = static_cast<size_t>(sc.max_batch_transactions);
+    spec.writer = std::move(b.writer);
+    spec.options = std::move(b.options);
     spec.options.queue_transactions = static_cast<size_t>(p.config.limits.sink_queue_transactions);
     spec.options.queue_bytes = static_cast<size_t>(p.config.limits.sink_queue_bytes);
-    spec.options.retry_initial_backoff = sc.retry_initial_backoff;
-    spec.options.retry_max_backoff = sc.retry_max_backoff;
-    spec.options.failure_timeout = sc.failure_timeout;
-    spec.options.on_failure = policy(sc.on_failure);
     out.push_back(std::move(spec));
   }
   return out;

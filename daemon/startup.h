@@ -57,7 +57,12 @@ struct Start {
 ivm::Result<Start> restore_or_snapshot(const Prepared& p, const std::string& fingerprint, Metrics* metrics,
                                        HealthBoard* health, Notifier* notifier, const std::atomic<bool>& stop);
 
-// The table sinks of view `v` (from its config) writing through `sink_conninfo`.
-std::vector<SinkSpec> make_sinks(const Prepared& p, const CompiledView& v, const std::string& sink_conninfo);
+// Every configured sink of view `v` (table, redis, webhook: sinks::make_sink),
+// in the config's order, with the queue limits of `p` (limits.sink_queue_*).
+// Table sinks write through `sink_conninfo`. Errors name the sink by its
+// place in the file ("views[2].sinks[1]: ..."):
+// a secret's environment variable is not set (named, never its value), a
+// sink without a kind; nothing is started then.
+ivm::Result<std::vector<SinkSpec>> make_sinks(const Prepared& p, const CompiledView& v, const std::string& sink_conninfo);
 
 }  // namespace rindle::daemon

@@ -67,8 +67,12 @@ std::string write_config(const std::string& dir, const std::string& conninfo, co
     << "  reconnect:\n    initial_backoff: 100ms\n    max_backoff: 1s\n"
     << "views:\n";
   for (const TestView& v : views) {
-    f << "  - name: " << v.name << "\n    sql: |\n      " << v.sql << "\n"
-      << "    sinks:\n      - table:\n          schema: " << v.schema << "\n"
+    f << "  - name: " << v.name << "\n    sql: |\n      " << v.sql << "\n    sinks:\n";
+    if (!v.sinks.empty()) {
+      f << v.sinks;
+      continue;
+    }
+    f << "      - table:\n          schema: " << v.schema << "\n"
       << "        retry_initial_backoff: 100ms\n        retry_max_backoff: 1s\n"
       << "        failure_timeout: 2s\n";
   }

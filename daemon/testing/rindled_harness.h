@@ -27,6 +27,9 @@ struct TestView {
   std::string sql;        // one line, no trailing semicolon
   bool ordered = false;   // compare in order (ORDER BY rindle_position) too
   std::string schema = "rindle_views";
+  // The YAML of its `sinks:` list entries (see sinks/testing support in
+  // daemon/testing/sink_views.h); empty: one table sink in `schema`.
+  std::string sinks{};
 };
 
 // The views the daemon tests use: filter, join, group-by aggregate with

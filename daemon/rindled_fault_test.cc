@@ -146,7 +146,9 @@ TEST_CASE("PostgreSQL restarts under the running daemon; SIGHUP adds, redefines 
     std::string diff = compare_view(pg.conninfo(), v);
     CHECK_MESSAGE(diff.empty(), diff);
   }
-  CHECK(query_value(pg.conninfo(), "SELECT count(*) FROM rindle_views.top_orders") == "5");
+  // The redefined window holds 5 rows, or every order when fewer are left (seed 647901).
+  CHECK(query_value(pg.conninfo(), "SELECT count(*) FROM rindle_views.top_orders") ==
+        query_value(pg.conninfo(), "SELECT least(5, count(*)) FROM orders"));
 
   views.erase(std::remove_if(views.begin(), views.end(), [](const TestView& v) { return v.name == "statuses"; }),
               views.end());

@@ -1,5 +1,6 @@
 // Engine checkpoints: round trips of random engines (every value type), and
 // every kind of damage is refused before the engine is touched.
+#include "tests/support/temp_dir.h"
 #include "daemon/checkpoint.h"
 
 #include <doctest/doctest.h>
@@ -16,14 +17,7 @@
 namespace rindle::daemon {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/rindle-ckpt-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using rindle::testing::TempDir;
 
 std::vector<std::string> table_rows(const ivm::Engine& e, const std::string& t) {
   std::vector<std::string> out;

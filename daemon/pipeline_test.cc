@@ -3,6 +3,7 @@
 // points followed by a restart from the checkpoint and a replay from the
 // acknowledged position lose and duplicate nothing; a stuck sink stops the
 // pipeline from pulling (backpressure); views come and go while running.
+#include "tests/support/temp_dir.h"
 #include "daemon/pipeline.h"
 
 #include <doctest/doctest.h>
@@ -32,14 +33,7 @@ const bool kQuiet = [] {
 using sinks::testing::same_rows;
 using sinks::testing::show;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/rindle-pipe-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using rindle::testing::TempDir;
 
 // A replication stream stand-in over a fixed list of transactions: it
 // delivers those after the acknowledged position (as a slot does after a

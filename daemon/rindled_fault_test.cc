@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/temp_dir.h"
 #include "daemon/testing/rindled_harness.h"
 #include "tests/support/pg_cluster.h"
 
@@ -27,14 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/rindled-fault-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using rindle::testing::TempDir;
 
 void check_all_views(const std::string& conninfo, const std::string& when) {
   for (const TestView& v : shop_views()) {

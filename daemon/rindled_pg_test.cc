@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/temp_dir.h"
 #include "daemon/testing/rindled_harness.h"
 #include "tests/support/pg_cluster.h"
 
@@ -25,14 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/rindled-pg-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using rindle::testing::TempDir;
 
 std::string run_cli(const std::string& args, int* status) {
   std::string cmd = std::string(RINDLED) + " " + args + " 2>&1";

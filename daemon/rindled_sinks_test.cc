@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/temp_dir.h"
 #include "daemon/testing/rindled_harness.h"
 #include "daemon/testing/sink_views.h"
 #include "sinks/testing/redis_server.h"
@@ -40,14 +41,7 @@ using namespace std::chrono_literals;
 using sinks::testing::RedisServer;
 using sinks::testing::WebhookReceiver;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/rindled-sinks-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using rindle::testing::TempDir;
 
 std::string run_cli(const std::string& args, int* status) {
   std::string cmd = std::string(RINDLED) + " " + args + " 2>&1";

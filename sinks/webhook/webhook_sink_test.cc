@@ -4,6 +4,7 @@
 // receiver's rows equal the engine's view and a fresh evaluation; receiver
 // 5xx answers, timeouts, outages and sink crashes (progress behind what was
 // delivered) lose nothing, and what is sent twice carries the same ids.
+#include "tests/support/temp_dir.h"
 #include "sinks/webhook/webhook_sink.h"
 
 #include <doctest/doctest.h>
@@ -32,18 +33,7 @@ using testing::same_rows;
 using testing::show;
 using testing::WebhookReceiver;
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/rindle-webhook-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
+using rindle::testing::TempDir;
 
 ivm::Type col_type(const SinkColumn& c) { return c.type == ivm::Type::kNull ? ivm::Type::kText : c.type; }
 

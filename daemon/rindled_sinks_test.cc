@@ -248,7 +248,7 @@ TEST_CASE("kill -9 of rindled during delivery: Redis exactly once, the webhook i
 
   std::mt19937_64 rng(seed);
   std::map<std::string, uint64_t> progress;
-  const int kills = 5;
+  const int kills = 20;  // issue 6: kill -9 the daemon during delivery 20 times
   for (int k = 0; k < kills; ++k) {
     // The workload runs while rindled delivers; it is killed in the middle.
     bool ok = true;

@@ -248,7 +248,7 @@ Status AggregateOp::step(StepContext& ctx, ZSet* out) {
     Group& g = groups_.payload(id);
     const bool exists = g.rows > 0 || global_;
     AggState* st = aggs(id);
-    Value* was = &emitted_[static_cast<size_t>(id) * nspecs];
+    Value* was = emitted_.data() + static_cast<size_t>(id) * nspecs;
     if (exists) {
       for (size_t i = 0; i < nspecs; ++i) {
         if (!final_value(specs_[i], st[i], &now_[i], &error)) return error;

@@ -66,7 +66,8 @@ class AggregateOp final : public Operator {
   Status add_to_sum(AggState& st, const Value& v, int64_t weight);
   bool final_value(const AggSpec& spec, const AggState& st, Value* out, Status* error) const;
   void emit(ZSet* out, uint32_t group, const Value* aggs, int64_t weight) const;
-  AggState* aggs(uint32_t group) { return &aggs_[static_cast<size_t>(group) * specs_.size()]; }
+  // data() + offset, not &aggs_[...]: a GROUP BY without aggregates has no states at all.
+  AggState* aggs(uint32_t group) { return aggs_.data() + static_cast<size_t>(group) * specs_.size(); }
 
   std::vector<BoundExpr> group_exprs_;
   std::vector<AggSpec> specs_;

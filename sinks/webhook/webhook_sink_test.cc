@@ -159,6 +159,7 @@ TEST_CASE("random workloads: the receiver's deduplicated replay equals the view 
   WebhookReceiver receiver("test-secret");
   REQUIRE_MESSAGE(receiver.error().empty(), receiver.error());
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   uint64_t seed = testing::seed_from_env(1);
   INFO("RINDLE_SEED=" << seed);
   Harness h(seed, &receiver, dir.path);
@@ -190,6 +191,7 @@ TEST_CASE("random workloads: the receiver's deduplicated replay equals the view 
 TEST_CASE("receiver answering 500, timing out, and down: retried with backoff, nothing lost, the slot waits") {
   WebhookReceiver receiver("test-secret");
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   uint64_t seed = testing::seed_from_env(50);
   INFO("RINDLE_SEED=" << seed);
   Harness h(seed, &receiver, dir.path);
@@ -249,6 +251,7 @@ TEST_CASE("receiver answering 500, timing out, and down: retried with backoff, n
 TEST_CASE("crash after delivery, before the progress file moved: the batches are sent again with the same ids") {
   WebhookReceiver receiver("test-secret");
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   uint64_t seed = testing::seed_from_env(70);
   INFO("RINDLE_SEED=" << seed);
   Harness h(seed, &receiver, dir.path);
@@ -298,6 +301,7 @@ TEST_CASE("crash after delivery, before the progress file moved: the batches are
 TEST_CASE("4xx: stop keeps retrying the rejected batch and sends nothing after it; dead_letter records it and goes on") {
   WebhookReceiver receiver;
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   ViewShape shape;
   shape.view = "kv";
   shape.columns = {{"k", "bigint", ivm::Type::kInt64}, {"v", "text", ivm::Type::kText}};
@@ -356,6 +360,7 @@ TEST_CASE("4xx: stop keeps retrying the rejected batch and sends nothing after i
 
 TEST_CASE("the URL's credentials, header values and the secret never appear in descriptions or errors") {
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   ViewShape shape;
   shape.view = "kv";
   shape.columns = {{"k", "bigint", ivm::Type::kInt64}};
@@ -403,6 +408,7 @@ TEST_CASE("the URL's credentials, header values and the secret never appear in d
 TEST_CASE("kill -9 of the delivering process 20 times: the receiver's deduplicated log replays to exactly the view") {
   WebhookReceiver receiver("test-secret");
   TempDir dir;
+  REQUIRE(!dir.path.empty());
   uint64_t seed = testing::seed_from_env(600);
   INFO("RINDLE_SEED=" << seed);
   const int steps = 100;

@@ -411,7 +411,7 @@ TEST_CASE("kill -9 of the delivering process 20 times: the receiver's deduplicat
   REQUIRE(!dir.path.empty());
   uint64_t seed = testing::seed_from_env(600);
   INFO("RINDLE_SEED=" << seed);
-  const int steps = 100;
+  const int steps = 400;  // long enough that most rounds are killed mid-delivery on a fast machine too
   ivm::testing::Rng rng(seed);
   int killed = 0;
   for (int round = 0; round <= 20; ++round) {
